@@ -1,0 +1,27 @@
+//! # flags-common: what every flags variant shares
+//!
+//! The book's downloaders differ only in how they schedule the downloads:
+//! one after another, on a thread pool, or as async tasks. Everything else
+//! lives here, so that the diff between two variants is exactly the
+//! concurrency strategy:
+//!
+//! - [`Code`], [`POP20_CC`], [`ALL_CC`] and the flags2 [`expand_cc_args`];
+//! - [`Server`] and [`Site`]: the book's servers, or any base URL, and
+//!   [`flag_url`];
+//! - [`save_flag`], atomic, and the chapter-1 [`show`] and [`main`];
+//! - [`DownloadStatus`], [`Tally`] and the flags2 [`initial_report`] and
+//!   [`final_report`];
+//! - [`http`]: the one place that builds clients and reads bodies.
+#![deny(missing_docs)]
+
+mod codes;
+pub mod http;
+mod report;
+mod save;
+mod server;
+
+pub use codes::{ALL_CC, CcArgError, Code, CodeError, POP20_CC, all, expand_cc_args, pop20};
+pub use http::FetchError;
+pub use report::{DownloadStatus, Tally, final_report, initial_report};
+pub use save::{DEST_DIR, SaveError, downloaded_in, flag_filename, main, save_flag, show};
+pub use server::{Server, ServerError, Site, flag_url, is_loopback};
