@@ -1,0 +1,22 @@
+# One-line recipes over cargo. `just` is optional: each recipe is the cargo
+# command shown, which works without it.
+
+# List the recipes.
+default:
+    @just --list
+
+# Run every test of the workspace.
+test:
+    cargo test --workspace
+
+# What CI checks: formatting, lints, tests.
+check:
+    cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings && cargo test --workspace
+
+# Start the test servers: LOCAL, DELAY and ERROR on 8000, 8001 and 8002 (options: `just serve --help`).
+serve *ARGS:
+    cargo run --release -p mock-server -- {{ARGS}}
+
+# Run the benchmarks and print the timing table.
+bench *ARGS:
+    cargo bench -p benches -- {{ARGS}}

@@ -1,0 +1,40 @@
+//! # mock-server: the deterministic test server
+//!
+//! The book tests its downloaders against three local servers: LOCAL (a
+//! plain static server), DELAY (`slow_server.py`, every request delayed 0.5
+//! to 5 s) and ERROR (the same, and a quarter of the answers 418). Theirs
+//! are random; ours are seeded, so every run, test, benchmark and grade is
+//! reproducible.
+//!
+//! - [`Plan`]: for a seed, a preset and a path, the status, delay and body;
+//!   and the ground truth ([`Plan::expected`], [`Plan::outcome`]) and the
+//!   ideal time ([`Plan::ideal_time`]) without any server.
+//! - [`TestServer`]: the plan served in-process (wiremock) on
+//!   `127.0.0.1:0`, recording each request, the requests per path and the
+//!   peak number in flight.
+//! - [`serve()`]: the plan served by the `mock-server` binary, with bounded
+//!   memory.
+//!
+//! ```text
+//! $ cargo run -p mock-server
+//! LOCAL  http://127.0.0.1:8000/flags  LOCAL preset, seed 1: no delay; no faults
+//! DELAY  http://127.0.0.1:8001/flags  DELAY preset, seed 1: delay 500 ms + up to 4500 ms jitter; no faults
+//! ERROR  http://127.0.0.1:8002/flags  ERROR preset, seed 1: delay 500 ms + up to 4500 ms jitter; 25% of flags answer 418
+//! BD delay: 0.96s 200
+//! ```
+#![deny(missing_docs)]
+
+pub mod countries;
+mod flag_gif;
+mod flags;
+mod plan;
+mod record;
+mod serve;
+mod test_server;
+
+pub use flag_gif::flag_gif;
+pub use flags::{Flag, FlagDirError, FlagSet};
+pub use plan::{Answer, DEFAULT_SEED, Expected, Fault, Plan, Preset, Resource};
+pub use record::{Observation, Recorder, peak_in_flight, requests_per_path};
+pub use serve::serve;
+pub use test_server::TestServer;
