@@ -20,6 +20,8 @@ use std::borrow::Cow;
 
 use gif::{Encoder, Frame};
 
+use crate::hash::{SplitMix64, fnv1a, mix};
+
 /// Smallest target size in bytes: the book's smallest flags are about this big.
 const MIN_TARGET: f64 = 1_200.0;
 /// Ratio of the largest to the smallest target size (36 KB / 1.2 KB).
@@ -487,46 +489,6 @@ fn pick_distinct(rng: &mut SplitMix64) -> [u8; 3] {
     }
     // All three are below FLAG_COLORS.len() (12), so they fit in u8.
     [first as u8, second as u8, third as u8]
-}
-
-/// 64-bit FNV-1a: a tiny, well-known hash that turns the code into a seed.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// The splitmix64 output function: spreads every input bit over the whole word.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// splitmix64: a small PRNG with a fixed, platform-independent output sequence.
-struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.state)
-    }
-
-    /// Uniform in `[0, 1)` with 53 bits of precision.
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform-ish in `0..n`; the modulo bias is irrelevant for picking designs.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
 }
 
 /// Natural logarithm of `x > 0` from basic arithmetic only, so it rounds alike everywhere.

@@ -30,12 +30,12 @@ pub struct FlagSet {
 #[derive(Debug, thiserror::Error)]
 pub enum FlagDirError {
     /// The folder could not be read.
-    #[error("could not read the flags folder {}: {source}", dir.display())]
+    #[error("could not read the flags folder {}: {cause}", dir.display())]
     Read {
         /// The folder or file.
         dir: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (part of the message, so not a `source()`).
+        cause: std::io::Error,
     },
     /// The folder holds no flag.
     #[error(
@@ -73,7 +73,7 @@ impl FlagSet {
     pub fn from_dir(dir: &Path) -> Result<FlagSet, FlagDirError> {
         let read_err = |dir: &Path| {
             let dir = dir.to_owned();
-            move |source| FlagDirError::Read { dir, source }
+            move |cause| FlagDirError::Read { dir, cause }
         };
         let mut flags = BTreeMap::new();
         for entry in std::fs::read_dir(dir).map_err(read_err(dir))? {

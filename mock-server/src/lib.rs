@@ -27,6 +27,7 @@
 pub mod countries;
 mod flag_gif;
 mod flags;
+mod hash;
 mod plan;
 mod record;
 mod serve;

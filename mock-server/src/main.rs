@@ -10,6 +10,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -139,12 +140,20 @@ impl Knobs {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Some(Command::Truth(args)) => truth(&args),
         Some(Command::Serve(args)) => serve(args),
         None => serve(cli.serve),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line with every cause, never a backtrace.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

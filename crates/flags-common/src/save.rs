@@ -16,20 +16,20 @@ pub enum SaveError {
     #[error("refusing to save a flag as {0:?}: a file name must be a plain name, not a path")]
     BadName(String),
     /// The destination folder could not be created.
-    #[error("could not create the folder {}: {source}; choose another with --dest DIR", dir.display())]
+    #[error("could not create the folder {}: {cause}; choose another with --dest DIR", dir.display())]
     CreateDir {
         /// The folder.
         dir: PathBuf,
-        /// Why.
-        source: io::Error,
+        /// Why (part of the message, so not a `source()`).
+        cause: io::Error,
     },
     /// The file could not be written.
-    #[error("could not write {}: {source}; check the folder is writable and the disk not full, or use --dest DIR", path.display())]
+    #[error("could not write {}: {cause}; check the folder is writable and the disk not full, or use --dest DIR", path.display())]
     Write {
         /// The file that was being written.
         path: PathBuf,
-        /// Why.
-        source: io::Error,
+        /// Why (part of the message, so not a `source()`).
+        cause: io::Error,
     },
 }
 
@@ -50,14 +50,14 @@ pub fn save_flag(img: &[u8], dest_dir: &Path, filename: &str) -> Result<PathBuf,
     if !is_plain_file_name(filename) {
         return Err(SaveError::BadName(filename.to_owned()));
     }
-    std::fs::create_dir_all(dest_dir).map_err(|source| SaveError::CreateDir {
+    std::fs::create_dir_all(dest_dir).map_err(|cause| SaveError::CreateDir {
         dir: dest_dir.to_owned(),
-        source,
+        cause,
     })?;
     let path = dest_dir.join(filename);
-    let write_err = |source| SaveError::Write {
+    let write_err = |cause| SaveError::Write {
         path: path.clone(),
-        source,
+        cause,
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".flag-")
