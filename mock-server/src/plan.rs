@@ -11,7 +11,7 @@
 //! (the ideal time).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -196,6 +196,8 @@ pub struct Plan {
     stall_rate: f64,
     stall: Duration,
     transient_rate: f64,
+    /// Fixed delays for some codes, replacing base delay and jitter.
+    delays: BTreeMap<Code, Duration>,
     flags: Arc<FlagSet>,
     /// Which flags get which fault: derived from the fields above.
     faults: HashMap<Code, Fault>,
@@ -213,6 +215,7 @@ impl fmt::Debug for Plan {
             .field("stall_rate", &self.stall_rate)
             .field("stall", &self.stall)
             .field("transient_rate", &self.transient_rate)
+            .field("delays", &self.delays)
             .field("flags", &self.flags.len())
             .finish()
     }
@@ -240,6 +243,7 @@ impl Plan {
             stall_rate: 0.0,
             stall: Duration::from_secs(30),
             transient_rate: 0.0,
+            delays: BTreeMap::new(),
             flags: FlagSet::generated(),
             faults: HashMap::new(),
         }
@@ -294,6 +298,13 @@ impl Plan {
     pub fn transient_rate(mut self, rate: f64) -> Plan {
         self.transient_rate = rate;
         self.refreshed()
+    }
+
+    /// A fixed delay for one code's flag and metadata, in place of the base
+    /// delay and jitter: lets a test script an order of completion.
+    pub fn delay_for_code(mut self, cc: Code, delay: Duration) -> Plan {
+        self.delays.insert(cc, delay);
+        self
     }
 
     /// Serve these flags instead of the generated ones.
@@ -380,8 +391,12 @@ impl Plan {
         self
     }
 
-    /// The delay of a path: the base delay plus the path's seeded jitter.
-    fn delay_for(&self, path: &str) -> Duration {
+    /// The delay of a path: the base delay plus the path's seeded jitter,
+    /// unless the code has a fixed delay.
+    fn delay_for(&self, cc: Code, path: &str) -> Duration {
+        if let Some(&delay) = self.delays.get(&cc) {
+            return delay;
+        }
         let jitter_us = self.jitter.as_micros() as u64;
         let extra = hash(self.seed, "delay", path) % (jitter_us + 1);
         self.delay + Duration::from_micros(extra)
@@ -418,7 +433,7 @@ impl Plan {
         };
         let cc = resource.code();
         let fault = self.fault(cc);
-        let delay = self.delay_for(path);
+        let delay = self.delay_for(cc, path);
         let faulty = |status, text: &'static str| Answer {
             status,
             fault,
@@ -690,6 +705,18 @@ mod tests {
             .max()
             .unwrap();
         assert_eq!(plan.ideal_time(&codes, 10), max);
+    }
+
+    #[test]
+    fn fixed_delays_script_the_order_of_completion() {
+        let plan = Plan::preset(Preset::Delay)
+            .delay_for_code(cc("BR"), ms(300))
+            .delay_for_code(cc("CN"), ms(100));
+        assert_eq!(plan.expected(cc("BR")).delay, ms(300));
+        assert_eq!(plan.expected(cc("CN")).delay, ms(100));
+        let meta = plan.answer("GET", &Resource::Metadata(cc("BR")).path(), 0);
+        assert_eq!(meta.delay, ms(300));
+        assert_ne!(plan.expected(cc("ID")).delay, ms(300));
     }
 
     #[test]

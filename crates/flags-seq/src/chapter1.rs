@@ -1,0 +1,185 @@
+//! What the chapter-1 scripts share besides the download itself: where to
+//! download from and save to, the command line, and the book's `main`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Parser;
+use flags_common::{Code, DEST_DIR, FetchError, SaveError, Site, http};
+use mock_server::{Plan, Preset, TestServer};
+
+/// Where to download from and where to save: the book's `BASE_URL` and
+/// `DEST_DIR`, plus where the codes are shown.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The server, with its base URL.
+    pub site: Site,
+    /// The folder the flags are saved in.
+    pub dest_dir: PathBuf,
+    /// Where [`Config::show`] writes: `None` prints to stdout.
+    shown: Option<Arc<Mutex<Vec<Code>>>>,
+}
+
+impl Config {
+    /// Downloads from `site` into `dest_dir`, showing codes on stdout.
+    pub fn new(site: Site, dest_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            site,
+            dest_dir: dest_dir.into(),
+            shown: None,
+        }
+    }
+
+    /// Records the codes shown instead of printing them, for tests and
+    /// benchmarks; the list is in the order they were shown.
+    pub fn recording(mut self) -> (Config, Arc<Mutex<Vec<Code>>>) {
+        let shown = Arc::new(Mutex::new(Vec::new()));
+        self.shown = Some(Arc::clone(&shown));
+        (self, shown)
+    }
+
+    /// Whether output goes to stdout (not recorded).
+    pub fn prints(&self) -> bool {
+        self.shown.is_none()
+    }
+
+    /// Shows that a flag landed: prints `CC ` at once, or records it.
+    pub fn show(&self, cc: Code) {
+        match &self.shown {
+            None => flags_common::show(cc.as_str()),
+            Some(shown) => shown.lock().unwrap_or_else(|e| e.into_inner()).push(cc),
+        }
+    }
+
+    /// Prints a line on stdout, unless recording.
+    pub fn say(&self, line: &str) {
+        if self.prints() {
+            println!("{line}");
+        }
+    }
+
+    /// A blocking client with the chapter's 6.1 s timeout.
+    pub fn blocking_client(&self) -> Result<reqwest::blocking::Client, DownloadError> {
+        http::blocking_client(&self.site.base_url, http::CHAPTER1_TIMEOUT)
+            .map_err(DownloadError::Setup)
+    }
+
+    /// An async client with the chapter's 6.1 s timeout.
+    pub fn async_client(&self) -> Result<reqwest::Client, DownloadError> {
+        http::async_client(&self.site.base_url, http::CHAPTER1_TIMEOUT)
+            .map_err(DownloadError::Setup)
+    }
+}
+
+/// Why a chapter-1 run stopped. The book's scripts stop at the first error;
+/// flags2 is where errors are counted and survived.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// A flag could not be fetched.
+    #[error("{cc}: {err}")]
+    Fetch {
+        /// The flag's code.
+        cc: Code,
+        /// Why.
+        err: FetchError,
+    },
+    /// A flag could not be saved.
+    #[error("{cc}: {err}")]
+    Save {
+        /// The flag's code.
+        cc: Code,
+        /// Why.
+        err: SaveError,
+    },
+    /// The client could not be built.
+    #[error("{0}")]
+    Setup(FetchError),
+    /// The thread pool or runtime could not be started.
+    #[error("could not start the workers: {0}")]
+    Workers(String),
+}
+
+impl DownloadError {
+    /// A fetch error for `cc`.
+    pub fn fetch(cc: Code, err: FetchError) -> DownloadError {
+        DownloadError::Fetch { cc, err }
+    }
+
+    /// A save error for `cc`.
+    pub fn save(cc: Code, err: SaveError) -> DownloadError {
+        DownloadError::Save { cc, err }
+    }
+
+    /// Whether the server could not be reached at all.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, DownloadError::Fetch { err, .. } if err.is_connect())
+    }
+}
+
+/// The command line of the chapter-1 scripts.
+#[derive(Debug, Parser)]
+#[command(version)]
+pub struct Args {
+    /// LOCAL, DELAY, ERROR, REMOTE (any case) or a base URL such as
+    /// http://127.0.0.1:8001/flags. Default: a built-in test server.
+    #[arg(long, short, value_parser = Site::parse)]
+    pub server: Option<Site>,
+    /// The folder to save the flags in.
+    #[arg(long, value_name = "DIR", default_value = DEST_DIR)]
+    pub dest: PathBuf,
+}
+
+/// The built-in server's plan: DELAY-like, a fixed 100 ms a flag, no faults,
+/// so that the contrast between the variants shows and every run is alike.
+pub fn default_plan() -> Plan {
+    Plan::preset(Preset::Delay)
+        .delay(Duration::from_millis(100))
+        .jitter(Duration::ZERO)
+}
+
+/// The book's `main(download_many)`: parses the command line, starts the
+/// built-in test server unless `--server` names one, downloads the 20 flags
+/// of `POP20_CC` with `download_many` and prints the count and time.
+pub fn main(
+    download_many: impl FnOnce(&Config, &[Code]) -> Result<Vec<Code>, DownloadError>,
+) -> ExitCode {
+    let args = Args::parse();
+    // Kept alive until the end of `main`: dropping it stops the server.
+    let mut _server = None;
+    let site = match args.server {
+        Some(site) => site,
+        None => {
+            let server = TestServer::start_blocking(default_plan());
+            eprintln!(
+                "Using the built-in test server at {}: {}",
+                server.base_url(),
+                server.plan().describe()
+            );
+            let site = server.site();
+            _server = Some(server);
+            site
+        }
+    };
+    let config = Config::new(site, args.dest);
+    let result = flags_common::main(&flags_common::pop20(), |cc_list| {
+        download_many(&config, cc_list).map(|done| done.len())
+    });
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => {
+            // The codes shown so far end without a newline.
+            println!();
+            eprintln!("error: {err}");
+            if err.is_connect() {
+                eprintln!("{}", http::unreachable_hint(&config.site));
+            } else if matches!(err, DownloadError::Fetch { .. }) {
+                eprintln!(
+                    "(chapter 1 stops at the first error, as the book's scripts do; flags2 counts errors and goes on)"
+                );
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

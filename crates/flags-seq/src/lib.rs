@@ -1,0 +1,72 @@
+//! # flags-seq: one flag after another
+//!
+//! Ports the book's `flags.py`, the chapter's baseline: download the flags
+//! of the 20 most populous countries one at a time, each request waiting for
+//! the previous one to finish. The thread-pool and async variants import
+//! [`get_flag`], [`download_one`] and [`main`] from here, as the book's
+//! scripts do `from flags import save_flag, get_flag, main`, so the diff
+//! between two variants is only how they schedule `download_one`.
+//!
+//! ```text
+//! $ cargo run -p flags-seq
+//! Using the built-in test server at http://127.0.0.1:40227/flags: DELAY preset, seed 1: delay 100 ms; no faults
+//! BD BR CD CN DE EG ET FR ID IN IR JP MX NG PH PK RU TR US VN
+//! 20 flags downloaded in 2.07s
+//! ```
+//!
+//! Each flag costs a full round trip (100 ms of injected latency here), so
+//! the total is about 20 × 100 ms: the time is spent waiting, not working.
+//! Run it against another server with `--server LOCAL|DELAY|ERROR|REMOTE|URL`
+//! (start the local ones with `cargo run -p mock-server`) and choose the
+//! folder with `--dest DIR`.
+#![deny(missing_docs)]
+
+mod chapter1;
+
+use bytes::Bytes;
+use flags_common::{Code, FetchError, flag_filename, flag_url, http, save_flag};
+
+pub use chapter1::{Args, Config, DownloadError, default_plan, main};
+
+// ANCHOR: get_flag
+/// Downloads one flag: the book's `get_flag`. A 404, a timeout or a refused
+/// connection comes back as an error; chapter 1 does not try to recover.
+pub fn get_flag(
+    client: &reqwest::blocking::Client,
+    base_url: &str,
+    cc: Code,
+) -> Result<Bytes, FetchError> {
+    http::fetch_blocking(client, &flag_url(base_url, cc))
+}
+// ANCHOR_END: get_flag
+
+// ANCHOR: download_one
+/// Downloads and saves one flag, then shows its code: the unit of work that
+/// every variant schedules in its own way. Returns the code.
+pub fn download_one(
+    config: &Config,
+    client: &reqwest::blocking::Client,
+    cc: Code,
+) -> Result<Code, DownloadError> {
+    let image =
+        get_flag(client, &config.site.base_url, cc).map_err(|e| DownloadError::fetch(cc, e))?;
+    save_flag(&image, &config.dest_dir, &flag_filename(cc))
+        .map_err(|e| DownloadError::save(cc, e))?;
+    config.show(cc);
+    Ok(cc)
+}
+// ANCHOR_END: download_one
+
+// ANCHOR: download_many
+/// Downloads the flags in sorted order, one after another: the book's
+/// `download_many`. Returns the codes downloaded, in the order they were.
+pub fn download_many(config: &Config, cc_list: &[Code]) -> Result<Vec<Code>, DownloadError> {
+    let client = config.blocking_client()?;
+    let mut sorted = cc_list.to_vec();
+    sorted.sort();
+    sorted
+        .into_iter()
+        .map(|cc| download_one(config, &client, cc))
+        .collect()
+}
+// ANCHOR_END: download_many
