@@ -25,7 +25,7 @@ pub const MAX_FLAG_BYTES: usize = 1 << 20;
 const USER_AGENT: &str = concat!("fluent-flags/", env!("CARGO_PKG_VERSION"));
 
 /// Why a flag could not be fetched.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
     /// The server answered with an error status (404 included).
     #[error("HTTP error {status} - {reason}")]

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::Code;
@@ -9,8 +10,9 @@ use crate::Code;
 /// Where the examples save flags unless `--dest` says otherwise.
 pub const DEST_DIR: &str = "downloaded";
 
-/// What can go wrong when saving a flag.
-#[derive(Debug, thiserror::Error)]
+/// What can go wrong when saving a flag. `Clone`, so that a future's error
+/// can be handed to more than one reader.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SaveError {
     /// The file name would escape the folder or is not a plain name.
     #[error("refusing to save a flag as {0:?}: a file name must be a plain name, not a path")]
@@ -21,7 +23,7 @@ pub enum SaveError {
         /// The folder.
         dir: PathBuf,
         /// Why (part of the message, so not a `source()`).
-        cause: io::Error,
+        cause: Arc<io::Error>,
     },
     /// The file could not be written.
     #[error("could not write {}: {cause}; check the folder is writable and the disk not full, or use --dest DIR", path.display())]
@@ -29,7 +31,7 @@ pub enum SaveError {
         /// The file that was being written.
         path: PathBuf,
         /// Why (part of the message, so not a `source()`).
-        cause: io::Error,
+        cause: Arc<io::Error>,
     },
 }
 
@@ -52,12 +54,12 @@ pub fn save_flag(img: &[u8], dest_dir: &Path, filename: &str) -> Result<PathBuf,
     }
     std::fs::create_dir_all(dest_dir).map_err(|cause| SaveError::CreateDir {
         dir: dest_dir.to_owned(),
-        cause,
+        cause: Arc::new(cause),
     })?;
     let path = dest_dir.join(filename);
     let write_err = |cause| SaveError::Write {
         path: path.clone(),
-        cause,
+        cause: Arc::new(cause),
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".flag-")

@@ -75,7 +75,7 @@ impl Config {
 
 /// Why a chapter-1 run stopped. The book's scripts stop at the first error;
 /// flags2 is where errors are counted and survived.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DownloadError {
     /// A flag could not be fetched.
     #[error("{cc}: {err}")]
@@ -139,13 +139,20 @@ pub fn default_plan() -> Plan {
         .jitter(Duration::ZERO)
 }
 
-/// The book's `main(download_many)`: parses the command line, starts the
-/// built-in test server unless `--server` names one, downloads the 20 flags
-/// of `POP20_CC` with `download_many` and prints the count and time.
+/// The book's `main(download_many)`: parses the command line, then [`run`].
 pub fn main(
     download_many: impl FnOnce(&Config, &[Code]) -> Result<Vec<Code>, DownloadError>,
 ) -> ExitCode {
-    let args = Args::parse();
+    run(Args::parse(), download_many)
+}
+
+/// Starts the built-in test server unless `--server` names one, downloads
+/// the 20 flags of `POP20_CC` with `download_many` and prints the count and
+/// time. For binaries with options of their own ([`Args`] flattened).
+pub fn run(
+    args: Args,
+    download_many: impl FnOnce(&Config, &[Code]) -> Result<Vec<Code>, DownloadError>,
+) -> ExitCode {
     // Kept alive until the end of `main`: dropping it stops the server.
     let mut _server = None;
     let site = match args.server {

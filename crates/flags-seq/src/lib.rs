@@ -26,7 +26,7 @@ mod chapter1;
 use bytes::Bytes;
 use flags_common::{Code, FetchError, flag_filename, flag_url, http, save_flag};
 
-pub use chapter1::{Args, Config, DownloadError, default_plan, main};
+pub use chapter1::{Args, Config, DownloadError, default_plan, main, run};
 
 // ANCHOR: get_flag
 /// Downloads one flag: the book's `get_flag`. A 404, a timeout or a refused

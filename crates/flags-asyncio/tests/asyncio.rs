@@ -1,0 +1,113 @@
+//! flags-asyncio against the in-process test server: all downloads in
+//! flight at once, or at most the limit, each flag once, saved whole.
+
+use std::process::Command;
+use std::time::Duration;
+
+use flags_common::{Code, pop20};
+use flags_seq::Config;
+use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems};
+
+fn plan() -> Plan {
+    Plan::preset(Preset::Local).delay(Duration::from_millis(100))
+}
+
+/// Runs the download; returns the codes, as returned and as shown.
+fn run(
+    server: &TestServer,
+    dest: &std::path::Path,
+    codes: &[Code],
+    limit: Option<usize>,
+) -> (Vec<Code>, Vec<Code>) {
+    let (config, shown) = Config::new(server.site(), dest).recording();
+    let done = flags_asyncio::download_many(&config, codes, limit).unwrap();
+    let shown = shown.lock().unwrap().clone();
+    (done, shown)
+}
+
+fn assert_downloaded_once(server: &TestServer, dest: &std::path::Path, codes: &[Code]) {
+    let problems = folder_problems(dest, &expected_files(server.plan(), codes));
+    assert!(problems.is_empty(), "{problems:?}");
+    let counts = server.requests_per_path();
+    assert_eq!(counts.len(), codes.len());
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
+
+#[test]
+fn unbounded_puts_every_request_in_flight_at_once() {
+    let server = TestServer::start_blocking(plan());
+    let dest = tempfile::tempdir().unwrap();
+    let all = flags_common::all();
+    let (done, shown) = run(&server, dest.path(), &all, None);
+    assert_eq!(done, all, "results in list order, as gather returns them");
+    assert_eq!(shown.len(), 194);
+    assert_eq!(server.peak_in_flight(), 194);
+    assert_downloaded_once(&server, dest.path(), &all);
+}
+
+#[test]
+fn a_limit_caps_the_requests_in_flight_exactly() {
+    for limit in [1, 5] {
+        let server = TestServer::start_blocking(plan());
+        let dest = tempfile::tempdir().unwrap();
+        let mut sorted = pop20();
+        sorted.sort();
+        let (done, _) = run(&server, dest.path(), &pop20(), Some(limit));
+        assert_eq!(done, sorted);
+        assert_eq!(server.peak_in_flight(), limit, "limit {limit}");
+        assert_downloaded_once(&server, dest.path(), &sorted);
+    }
+}
+
+#[test]
+fn the_first_error_cancels_the_rest() {
+    // ZZ has no flag and answers at once; the others take a second.
+    let plan = plan()
+        .delay(Duration::from_secs(1))
+        .delay_for_code(Code::parse("ZZ").unwrap(), Duration::ZERO);
+    let server = TestServer::start_blocking(plan);
+    let dest = tempfile::tempdir().unwrap();
+    let (config, shown) = Config::new(server.site(), dest.path()).recording();
+    let codes = ["BR", "CN", "ZZ"].map(|c| Code::parse(c).unwrap());
+    let err = flags_asyncio::download_many(&config, &codes, None).unwrap_err();
+    assert_eq!(err.to_string(), "ZZ: HTTP error 404 - Not Found");
+    assert!(shown.lock().unwrap().is_empty());
+    assert!(
+        folder_problems(dest.path(), &Default::default()).is_empty(),
+        "nothing saved, nothing partial"
+    );
+}
+
+#[test]
+fn the_binary_takes_a_limit_and_prints_the_books_lines() {
+    let server = TestServer::start_blocking(plan());
+    let dest = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flags-asyncio"))
+        .args([
+            "--max-concurrency",
+            "4",
+            "--server",
+            &server.base_url(),
+            "--dest",
+        ])
+        .arg(dest.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (codes, closing) = stdout.split_once('\n').unwrap();
+    assert_eq!(codes.split_whitespace().count(), 20, "{stdout}");
+    assert!(closing.starts_with("20 flags downloaded in "), "{stdout}");
+    assert_eq!(server.peak_in_flight(), 4);
+    for bad in ["0", "-1", "many"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_flags-asyncio"))
+            .args(["--max-concurrency", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
