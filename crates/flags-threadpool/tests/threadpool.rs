@@ -1,0 +1,145 @@
+//! Both thread-pool variants against the in-process test server: what the
+//! server saw (requests in flight, each path once) and what landed on disk.
+
+use std::process::Command;
+use std::time::Duration;
+
+use flags_common::{Code, pop20};
+use flags_seq::Config;
+use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn codes(list: &[&str]) -> Vec<Code> {
+    list.iter().map(|c| Code::parse(c).unwrap()).collect()
+}
+
+fn sorted_pop20() -> Vec<Code> {
+    let mut codes = pop20();
+    codes.sort();
+    codes
+}
+
+/// Checks what every correct run leaves: each flag once, saved whole.
+fn assert_downloaded_once(server: &TestServer, dest: &std::path::Path, codes: &[Code]) {
+    let problems = folder_problems(dest, &expected_files(server.plan(), codes));
+    assert!(problems.is_empty(), "{problems:?}");
+    let counts = server.requests_per_path();
+    assert_eq!(counts.len(), codes.len(), "{counts:?}");
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
+
+#[test]
+fn map_runs_twenty_at_once_and_returns_in_submission_order() {
+    // Descending delays: the first code submitted is the last to finish.
+    let sorted = sorted_pop20();
+    let plan = sorted
+        .iter()
+        .enumerate()
+        .fold(Plan::preset(Preset::Local), |plan, (i, &cc)| {
+            plan.delay_for_code(cc, ms(50 + 25 * (19 - i as u64)))
+        });
+    let server = TestServer::start_blocking(plan);
+    let dest = tempfile::tempdir().unwrap();
+    let (config, shown) = Config::new(server.site(), dest.path()).recording();
+
+    let done = flags_threadpool::download_many(&config, &pop20()).unwrap();
+
+    assert_eq!(done, sorted, "results in submission order");
+    let mut completion = sorted.clone();
+    completion.reverse();
+    assert_eq!(*shown.lock().unwrap(), completion, "shown as each finished");
+    assert_eq!(server.peak_in_flight(), flags_threadpool::MAX_WORKERS);
+    assert_downloaded_once(&server, dest.path(), &sorted);
+}
+
+#[test]
+fn map_never_starts_more_than_max_workers() {
+    let server = TestServer::start_blocking(Plan::preset(Preset::Local).delay(ms(30)));
+    let dest = tempfile::tempdir().unwrap();
+    let (config, _) = Config::new(server.site(), dest.path()).recording();
+    let all = flags_common::all();
+    let done = flags_threadpool::download_many(&config, &all).unwrap();
+    assert_eq!(done, all);
+    assert_eq!(server.peak_in_flight(), flags_threadpool::MAX_WORKERS);
+    assert_downloaded_once(&server, dest.path(), &all);
+}
+
+#[test]
+fn futures_run_three_at_a_time_and_complete_in_their_own_order() {
+    // Three workers, five flags: BR, CN and ID start at once; IN takes ID's
+    // worker at 200 ms, and US takes it again when IN is done at 500 ms.
+    // They finish ID (200), IN (500), CN (600), US (740), BR (800).
+    let plan = [
+        ("BR", 800),
+        ("CN", 600),
+        ("ID", 200),
+        ("IN", 300),
+        ("US", 240),
+    ]
+    .into_iter()
+    .fold(Plan::preset(Preset::Local), |plan, (cc, delay)| {
+        plan.delay_for_code(Code::parse(cc).unwrap(), ms(delay))
+    });
+    let server = TestServer::start_blocking(plan);
+    let dest = tempfile::tempdir().unwrap();
+    let (config, shown) = Config::new(server.site(), dest.path()).recording();
+
+    let done = flags_threadpool::futures::download_many(&config, &pop20()).unwrap();
+
+    let completion = codes(&["ID", "IN", "CN", "US", "BR"]);
+    assert_eq!(done, completion, "as_completed yields in completion order");
+    assert_eq!(*shown.lock().unwrap(), completion);
+    assert_eq!(
+        server.peak_in_flight(),
+        flags_threadpool::futures::MAX_WORKERS
+    );
+    assert_downloaded_once(
+        &server,
+        dest.path(),
+        &codes(&["BR", "CN", "ID", "IN", "US"]),
+    );
+}
+
+#[test]
+fn the_futures_binary_prints_each_future_scheduled_and_completed() {
+    let server = TestServer::start_blocking(Plan::preset(Preset::Local).delay(ms(20)));
+    let dest = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_flags-threadpool-futures"))
+        .args(["--server", &server.base_url(), "--dest"])
+        .arg(dest.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    for (line, cc) in lines.iter().zip(["BR", "CN", "ID", "IN", "US"]) {
+        let rest = line
+            .strip_prefix(&format!("Scheduled for {cc}: <Future at 0x"))
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(
+            rest.ends_with(" state=pending>")
+                || rest.ends_with(" state=running>")
+                || rest.contains(" state=finished"),
+            "{line}"
+        );
+    }
+    let results: Vec<&str> = lines[5..]
+        .iter()
+        .filter_map(|line| line.split_once("<Future at 0x").map(|(_, r)| r))
+        .collect();
+    assert_eq!(results.len(), 5, "{stdout}");
+    for result in &results {
+        assert!(
+            result.contains(" state=finished returned Code> result: \""),
+            "{result}"
+        );
+    }
+    assert!(stdout.contains("\n\n5 flags downloaded in "), "{stdout}");
+}

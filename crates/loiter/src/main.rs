@@ -1,0 +1,34 @@
+//! The `loiter` binary: parses `--unit-ms`, then runs the demo in
+//! [`loiter::run`], printing to stdout.
+//!
+//! ```text
+//! cargo run -p loiter                    # the book's run: about 5 s
+//! cargo run -p loiter -- --unit-ms 100   # the same run, ten times faster
+//! ```
+
+use clap::Parser;
+use std::io;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The book's demo_executor_map.py: Executor.map yields results in submission order.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// How long one of the demo's seconds lasts, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    unit_ms: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let stdout = Arc::new(Mutex::new(io::stdout()));
+    match loiter::run(Duration::from_millis(args.unit_ms), stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("loiter: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
