@@ -59,6 +59,13 @@ struct ServeArgs {
 struct TruthArgs {
     /// The preset: LOCAL, DELAY or ERROR.
     preset: Preset,
+    /// Also print, on stderr, the ideal time to fetch all 676 codes with
+    /// this many workers (requests capped at --timeout).
+    #[arg(long, value_name = "N")]
+    ideal_workers: Option<usize>,
+    /// The client timeout for --ideal-workers, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3.1)]
+    timeout: f64,
     #[command(flatten)]
     knobs: Knobs,
 }
@@ -169,6 +176,17 @@ fn truth(args: &TruthArgs) -> anyhow::Result<()> {
         ));
     }
     print!("{out}");
+    if let Some(workers) = args.ideal_workers {
+        let timeout = Duration::try_from_secs_f64(args.timeout)
+            .context("--timeout must be a positive number of seconds")?;
+        let every: Vec<Code> = Code::every().collect();
+        let ideal = plan.ideal_time_within(&every, workers, timeout);
+        eprintln!(
+            "ideal time for the 676 codes with {workers} workers and a {:.1}s timeout: {:.2}s",
+            timeout.as_secs_f64(),
+            ideal.as_secs_f64()
+        );
+    }
     Ok(())
 }
 

@@ -503,13 +503,19 @@ impl Plan {
     /// costs exactly its injected delay (for one worker, the sum of the
     /// delays). No real client can beat it.
     pub fn ideal_time(&self, codes: &[Code], workers: usize) -> Duration {
+        self.ideal_time_within(codes, workers, Duration::MAX)
+    }
+
+    /// [`Plan::ideal_time`] for a client that gives up after `timeout`: a
+    /// request costs its delay or the timeout, whichever is less.
+    pub fn ideal_time_within(&self, codes: &[Code], workers: usize, timeout: Duration) -> Duration {
         let workers = workers.clamp(1, codes.len().max(1));
         // The time at which each worker is next free, earliest first.
         let mut free: BinaryHeap<Reverse<Duration>> =
             std::iter::repeat_n(Reverse(Duration::ZERO), workers).collect();
         for &cc in codes {
             let Reverse(at) = free.pop().expect("there is at least one worker");
-            free.push(Reverse(at + self.expected(cc).delay));
+            free.push(Reverse(at + self.expected(cc).delay.min(timeout)));
         }
         free.into_iter()
             .map(|Reverse(at)| at)
@@ -705,6 +711,12 @@ mod tests {
             .max()
             .unwrap();
         assert_eq!(plan.ideal_time(&codes, 10), max);
+        // A client timeout caps each request's cost.
+        let capped: Duration = codes
+            .iter()
+            .map(|&cc| plan.expected(cc).delay.min(ms(3100)))
+            .sum();
+        assert_eq!(plan.ideal_time_within(&codes, 1, ms(3100)), capped);
     }
 
     #[test]

@@ -333,6 +333,23 @@ impl<T, E> Clone for Future<T, E> {
     }
 }
 
+/// Futures compare and hash by identity, as Python's do: two handles are
+/// equal when they stand for the same call. This lets a future be the key
+/// of a map, like the book's `to_do_map = {future: cc}`.
+impl<T, E> PartialEq for Future<T, E> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T, E> Eq for Future<T, E> {}
+
+impl<T, E> std::hash::Hash for Future<T, E> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.shared).hash(state);
+    }
+}
+
 impl<T, E> Future<T, E> {
     fn pending() -> Self {
         let inner = Inner {

@@ -364,3 +364,16 @@ fn dropping_the_executor_waits_for_submitted_calls() {
 fn shutdown_waits_for_submitted_calls() {
     finishing_waits_for_submitted_calls(Executor::shutdown);
 }
+
+#[test]
+fn futures_are_equal_and_hash_alike_only_to_their_own_clones() {
+    use std::collections::HashMap;
+    let executor = Executor::new(1).unwrap();
+    let a = executor.submit(|| Ok::<_, String>(1));
+    let b = executor.submit(|| Ok::<_, String>(1));
+    assert_eq!(a, a.clone());
+    assert_ne!(a, b);
+    let to_do_map: HashMap<_, _> = [(a.clone(), "BR"), (b.clone(), "CN")].into_iter().collect();
+    assert_eq!(to_do_map[&a], "BR");
+    assert_eq!(to_do_map[&b.clone()], "CN");
+}

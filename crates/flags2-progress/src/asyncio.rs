@@ -1,0 +1,141 @@
+//! The book's `flags2_asyncio.py`: every download is a future on one event
+//! loop; a semaphore keeps at most `concur_req` requests in flight; files
+//! are saved off the loop; a progress bar over the futures as they finish.
+
+use bytes::Bytes;
+use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, http};
+use futures::stream::{FuturesUnordered, StreamExt};
+use reqwest::Client;
+use tokio::sync::Semaphore;
+
+use crate::{Config, Flags2Error, parse_country};
+
+/// The default `--max_req`: 5 requests in flight.
+pub const DEFAULT_CONCUR_REQ: usize = 5;
+/// The most requests in flight, whatever `--max_req` says.
+pub const MAX_CONCUR_REQ: usize = 1000;
+
+// ANCHOR: get_flag
+/// GETs `url` without blocking the loop, retrying transient failures.
+async fn fetch(config: &Config, client: &Client, cc: Code, url: &str) -> Result<Bytes, FetchError> {
+    let mut attempt = 0;
+    loop {
+        match http::fetch(client, url).await {
+            Err(err) => match config.retry_wait(cc, attempt, &err) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return Err(err),
+            },
+            ok => return ok,
+        }
+        attempt += 1;
+    }
+}
+
+/// Downloads one flag's image.
+pub async fn get_flag(config: &Config, client: &Client, cc: Code) -> Result<Bytes, FetchError> {
+    fetch(config, client, cc, &flag_url(&config.site.base_url, cc)).await
+}
+
+/// Downloads one flag's country name, from its `metadata.json` (flags3).
+pub async fn get_country(
+    config: &Config,
+    client: &Client,
+    cc: Code,
+) -> Result<String, Flags2Error> {
+    parse_country(&fetch(config, client, cc, &config.site.metadata_url(cc)).await?)
+}
+// ANCHOR_END: get_flag
+
+// ANCHOR: download_one
+/// Downloads and saves one flag. The semaphore is held around each request
+/// only, as in the book: saving does not count against the limit.
+pub async fn download_one(
+    config: &Config,
+    client: &Client,
+    semaphore: &Semaphore,
+    cc: Code,
+) -> Result<DownloadStatus, Flags2Error> {
+    let image = {
+        let _permit = semaphore
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        // Checked once a permit is ours: the flags still queued behind the
+        // semaphore after Ctrl-C are skipped, not started.
+        if config.interrupted() {
+            return Err(Flags2Error::Interrupted);
+        }
+        match get_flag(config, client, cc).await {
+            Ok(image) => image,
+            Err(err) if err.is_not_found() => {
+                config.say(format!(
+                    "{cc} not found: {}",
+                    flag_url(&config.site.base_url, cc)
+                ));
+                return Ok(DownloadStatus::NotFound);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    };
+    let country = match config.names {
+        true => {
+            let _permit = semaphore
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            Some(get_country(config, client, cc).await?)
+        }
+        false => None,
+    };
+    // Writing a file blocks: do it on tokio's blocking pool so the loop
+    // keeps serving the other downloads (the book's `asyncio.to_thread`).
+    let saver = config.clone();
+    tokio::task::spawn_blocking(move || saver.save(cc, &image, country.as_deref()))
+        .await
+        .map_err(|e| Flags2Error::Setup(e.to_string()))??;
+    config.say(format!("{cc} OK"));
+    Ok(DownloadStatus::Ok)
+}
+// ANCHOR_END: download_one
+
+// ANCHOR: supervisor
+/// Starts every download and counts the outcomes as they finish, like the
+/// book's `tqdm(asyncio.as_completed(to_do))`.
+pub async fn supervisor(
+    config: &Config,
+    cc_list: &[Code],
+    concur_req: usize,
+) -> Result<Tally, Flags2Error> {
+    let client = config.async_client()?;
+    let semaphore = Semaphore::new(concur_req);
+    // A set of futures polled together, yielding each as it completes.
+    let mut to_do: FuturesUnordered<_> = cc_list
+        .iter()
+        .map(|&cc| {
+            let (client, semaphore) = (&client, &semaphore);
+            async move { (cc, download_one(config, client, semaphore, cc).await) }
+        })
+        .collect();
+    let bar = config.progress_bar(cc_list.len());
+    let mut counter = Tally::default();
+    while let Some((cc, result)) = to_do.next().await {
+        config.count(&mut counter, cc, result);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(counter)
+}
+// ANCHOR_END: supervisor
+
+/// Runs [`supervisor`] on a fresh one-thread event loop.
+pub fn download_many(
+    config: &Config,
+    cc_list: &[Code],
+    concur_req: usize,
+) -> Result<Tally, Flags2Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Flags2Error::Setup(e.to_string()))?;
+    runtime.block_on(supervisor(config, cc_list, concur_req))
+}

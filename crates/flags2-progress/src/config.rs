@@ -1,0 +1,302 @@
+//! What every flags2 strategy shares besides the scheduling: the settings
+//! of a run, retries, saving, counting outcomes and the progress bar.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use flags_common::{
+    Code, DownloadStatus, FetchError, SaveError, Site, Tally, flag_filename, http, save_flag,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Why one flag was not downloaded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Flags2Error {
+    /// The request failed: an HTTP error, a timeout, a refused connection,
+    /// a body cut short or too large.
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    /// The flag could not be saved.
+    #[error("{0}")]
+    Save(#[from] SaveError),
+    /// `metadata.json` had no country name (`--names`).
+    #[error("bad metadata.json: {0}")]
+    Metadata(String),
+    /// Ctrl-C came before this flag was started: it is not counted.
+    #[error("interrupted")]
+    Interrupted,
+    /// The client, thread pool or event loop could not be started.
+    #[error("could not start: {0}")]
+    Setup(String),
+}
+
+/// The settings of a run, and what its downloads share while it runs.
+/// Cloning is cheap, and clones share the Ctrl-C flag and the counters.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the flags come from.
+    pub site: Site,
+    /// Where they are saved.
+    pub dest_dir: PathBuf,
+    /// Print a line per flag (and no progress bar).
+    pub verbose: bool,
+    /// Draw the progress bar (on a terminal, when not verbose).
+    pub progress: bool,
+    /// The client timeout (the book's 3.1 s).
+    pub timeout: Duration,
+    /// How many times to retry a transient failure (5xx, timeout).
+    pub retries: u32,
+    /// Name each file after its country, from `metadata.json` (flags3).
+    pub names: bool,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    interrupted: AtomicBool,
+    unreachable: AtomicUsize,
+}
+
+/// The first wait before a retry; each further retry waits twice as long.
+pub const RETRY_BASE: Duration = Duration::from_millis(100);
+
+impl Config {
+    /// A quiet run (no lines, no bar) from `site` into `dest_dir`, with the
+    /// book's 3.1 s timeout and no retries.
+    pub fn new(site: Site, dest_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            site,
+            dest_dir: dest_dir.into(),
+            verbose: false,
+            progress: false,
+            timeout: http::FLAGS2_TIMEOUT,
+            retries: 0,
+            names: false,
+            shared: Arc::default(),
+        }
+    }
+
+    /// Asks the downloads to stop: those not started yet are skipped.
+    pub fn interrupt(&self) {
+        self.shared.interrupted.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether Ctrl-C was pressed.
+    pub fn interrupted(&self) -> bool {
+        self.shared.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// How many flags failed because the server could not be reached.
+    pub fn unreachable(&self) -> usize {
+        self.shared.unreachable.load(Ordering::SeqCst)
+    }
+
+    /// Prints a per-flag line in verbose mode.
+    pub fn say(&self, line: impl AsRef<str>) {
+        if self.verbose {
+            println!("{}", line.as_ref());
+        }
+    }
+
+    /// A blocking client with the run's timeout.
+    pub fn blocking_client(&self) -> Result<reqwest::blocking::Client, Flags2Error> {
+        Ok(http::blocking_client(&self.site.base_url, self.timeout)?)
+    }
+
+    /// An async client with the run's timeout.
+    pub fn async_client(&self) -> Result<reqwest::Client, Flags2Error> {
+        Ok(http::async_client(&self.site.base_url, self.timeout)?)
+    }
+
+    /// A progress bar over `len` downloads, on stderr like tqdm: drawn only
+    /// on a terminal, and never in verbose mode.
+    pub fn progress_bar(&self, len: usize) -> ProgressBar {
+        if !self.progress || self.verbose {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed_precise}<{eta_precise}, {rate}]",
+            )
+            .expect("the template is valid")
+            // tqdm's rate: `30.26it/s`.
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.2}it/s", state.per_sec());
+                },
+            )
+            .progress_chars("█▉▊▋▌▍▎▏ "),
+        );
+        bar
+    }
+
+    /// If `err` is worth another try and tries are left, how long to wait
+    /// first: exponential backoff (0.1 s, 0.2 s, 0.4 s…) with a jitter of
+    /// ±50 %, so that clients that failed together do not retry together.
+    /// The jitter comes from a hash of the code and the attempt, so a run
+    /// can be replayed.
+    pub fn retry_wait(&self, cc: Code, attempt: u32, err: &FetchError) -> Option<Duration> {
+        let transient = match err {
+            FetchError::Status { status, .. } => (500..600).contains(status),
+            FetchError::Timeout { .. } => true,
+            _ => false,
+        };
+        if !transient || attempt >= self.retries || self.interrupted() {
+            return None;
+        }
+        let backoff = RETRY_BASE * 2u32.saturating_pow(attempt.min(10));
+        let hash = cc.as_str().bytes().fold(u64::from(attempt) + 1, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let jitter = 0.5 + (hash % 1000) as f64 / 1000.0;
+        let wait = backoff.mul_f64(jitter);
+        self.say(format!(
+            "{cc} retry {}/{} in {:.2}s: {err}",
+            attempt + 1,
+            self.retries,
+            wait.as_secs_f64()
+        ));
+        Some(wait)
+    }
+
+    /// Saves a flag as `{cc}.gif`, or after its country with `--names`
+    /// (`Congo_(Kinshasa).gif`), atomically.
+    pub fn save(
+        &self,
+        cc: Code,
+        image: &Bytes,
+        country: Option<&str>,
+    ) -> Result<PathBuf, Flags2Error> {
+        let filename = match country {
+            Some(country) => format!("{}.gif", country.replace(' ', "_")),
+            None => flag_filename(cc),
+        };
+        Ok(save_flag(image, &self.dest_dir, &filename)?)
+    }
+
+    /// Counts one flag's outcome, the book's `except` clauses: an error is
+    /// counted as such and, in verbose mode, printed with its code. A flag
+    /// skipped after Ctrl-C is not counted at all.
+    pub fn count(
+        &self,
+        counter: &mut Tally,
+        cc: Code,
+        result: Result<DownloadStatus, Flags2Error>,
+    ) {
+        let status = match result {
+            Ok(status) => status,
+            Err(Flags2Error::Interrupted) => return,
+            Err(err) => {
+                if matches!(&err, Flags2Error::Fetch(e) if e.is_connect()) {
+                    self.shared.unreachable.fetch_add(1, Ordering::SeqCst);
+                }
+                self.say(format!("{cc} error: {err}"));
+                DownloadStatus::Error
+            }
+        };
+        counter.add(status);
+    }
+}
+
+/// The country name in a flag's `metadata.json`.
+pub fn parse_country(json: &[u8]) -> Result<String, Flags2Error> {
+    let value: serde_json::Value =
+        serde_json::from_slice(json).map_err(|e| Flags2Error::Metadata(e.to_string()))?;
+    value["country"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Flags2Error::Metadata("no \"country\" field".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        let mut config = Config::new(Site::new("TEST", "http://127.0.0.1:1/flags"), "unused");
+        config.retries = 3;
+        config
+    }
+
+    fn cc(s: &str) -> Code {
+        Code::parse(s).unwrap()
+    }
+
+    #[test]
+    fn only_5xx_and_timeouts_are_retried_with_growing_waits() {
+        let config = config();
+        let status = |status| FetchError::Status {
+            status,
+            reason: "",
+            url: String::new(),
+        };
+        let timeout = FetchError::Timeout { url: String::new() };
+        assert!(config.retry_wait(cc("BD"), 0, &status(404)).is_none());
+        assert!(config.retry_wait(cc("BD"), 0, &status(418)).is_none());
+        let waits: Vec<Duration> = (0..3)
+            .map(|attempt| config.retry_wait(cc("BD"), attempt, &status(503)).unwrap())
+            .collect();
+        for (attempt, wait) in waits.iter().enumerate() {
+            let base = RETRY_BASE * 2u32.pow(attempt as u32);
+            assert!(
+                *wait >= base / 2 && *wait <= base * 3 / 2,
+                "{attempt}: {wait:?}"
+            );
+        }
+        assert!(config.retry_wait(cc("BD"), 0, &timeout).is_some());
+        assert!(
+            config.retry_wait(cc("BD"), 3, &timeout).is_none(),
+            "no tries left"
+        );
+        config.interrupt();
+        assert!(
+            config.retry_wait(cc("BD"), 0, &timeout).is_none(),
+            "not after Ctrl-C"
+        );
+    }
+
+    #[test]
+    fn the_country_names_the_file() {
+        assert_eq!(
+            parse_country(br#"{"country": "Congo (Kinshasa)", "iso_cc": "CD"}"#).unwrap(),
+            "Congo (Kinshasa)"
+        );
+        assert!(parse_country(b"{}").is_err());
+        assert!(parse_country(b"<html>").is_err());
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::new(Site::new("TEST", "http://x/flags"), tmp.path());
+        let path = config
+            .save(
+                cc("CD"),
+                &Bytes::from_static(b"GIF89a"),
+                Some("Congo (Kinshasa)"),
+            )
+            .unwrap();
+        assert_eq!(path.file_name().unwrap(), "Congo_(Kinshasa).gif");
+        let err = config
+            .save(cc("XX"), &Bytes::from_static(b"GIF89a"), Some("../evil"))
+            .unwrap_err();
+        assert!(matches!(err, Flags2Error::Save(_)), "{err}");
+    }
+
+    #[test]
+    fn counting_skips_interrupted_flags_and_notes_unreachable_ones() {
+        let config = config();
+        let mut counter = Tally::default();
+        config.count(&mut counter, cc("BD"), Ok(DownloadStatus::Ok));
+        config.count(&mut counter, cc("BC"), Ok(DownloadStatus::NotFound));
+        let refused = FetchError::Connect {
+            url: String::new(),
+            reason: "refused".into(),
+        };
+        config.count(&mut counter, cc("BR"), Err(refused.into()));
+        config.count(&mut counter, cc("CN"), Err(Flags2Error::Interrupted));
+        assert_eq!((counter.ok, counter.not_found, counter.error), (1, 1, 1));
+        assert_eq!(config.unreachable(), 1);
+    }
+}

@@ -1,0 +1,95 @@
+//! The book's `flags2_sequential.py`: one flag after another, each outcome
+//! counted, a progress bar over the codes.
+
+use bytes::Bytes;
+use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, http};
+use reqwest::blocking::Client;
+
+use crate::{Config, Flags2Error, parse_country};
+
+/// The default `--max_req`, and the most this strategy can use: one.
+pub const DEFAULT_CONCUR_REQ: usize = 1;
+/// See [`DEFAULT_CONCUR_REQ`].
+pub const MAX_CONCUR_REQ: usize = 1;
+
+// ANCHOR: get_flag
+/// GETs `url`, retrying transient failures as `--retries` allows.
+fn fetch(config: &Config, client: &Client, cc: Code, url: &str) -> Result<Bytes, FetchError> {
+    let mut attempt = 0;
+    loop {
+        match http::fetch_blocking(client, url) {
+            Err(err) => match config.retry_wait(cc, attempt, &err) {
+                Some(wait) => std::thread::sleep(wait),
+                None => return Err(err),
+            },
+            ok => return ok,
+        }
+        attempt += 1;
+    }
+}
+
+/// Downloads one flag's image.
+pub fn get_flag(config: &Config, client: &Client, cc: Code) -> Result<Bytes, FetchError> {
+    fetch(config, client, cc, &flag_url(&config.site.base_url, cc))
+}
+
+/// Downloads one flag's country name, from its `metadata.json` (flags3).
+pub fn get_country(config: &Config, client: &Client, cc: Code) -> Result<String, Flags2Error> {
+    parse_country(&fetch(config, client, cc, &config.site.metadata_url(cc))?)
+}
+// ANCHOR_END: get_flag
+
+// ANCHOR: download_one
+/// Downloads and saves one flag. A 404 is an outcome (`NotFound`), not an
+/// error; any other failure is handed back for the caller to count.
+pub fn download_one(
+    config: &Config,
+    client: &Client,
+    cc: Code,
+) -> Result<DownloadStatus, Flags2Error> {
+    if config.interrupted() {
+        return Err(Flags2Error::Interrupted);
+    }
+    let image = match get_flag(config, client, cc) {
+        Ok(image) => image,
+        Err(err) if err.is_not_found() => {
+            config.say(format!(
+                "{cc} not found: {}",
+                flag_url(&config.site.base_url, cc)
+            ));
+            return Ok(DownloadStatus::NotFound);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let country = match config.names {
+        true => Some(get_country(config, client, cc)?),
+        false => None,
+    };
+    config.save(cc, &image, country.as_deref())?;
+    config.say(format!("{cc} OK"));
+    Ok(DownloadStatus::Ok)
+}
+// ANCHOR_END: download_one
+
+// ANCHOR: download_many
+/// Downloads the flags one by one, counting each outcome; a failed flag
+/// never stops the run. After Ctrl-C, stops before the next flag.
+pub fn download_many(
+    config: &Config,
+    cc_list: &[Code],
+    _concur_req: usize,
+) -> Result<Tally, Flags2Error> {
+    let client = config.blocking_client()?;
+    let bar = config.progress_bar(cc_list.len());
+    let mut counter = Tally::default();
+    for &cc in cc_list {
+        if config.interrupted() {
+            break;
+        }
+        config.count(&mut counter, cc, download_one(config, &client, cc));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(counter)
+}
+// ANCHOR_END: download_many
