@@ -90,6 +90,18 @@ impl TestServer {
         })
     }
 
+    /// Starts an example's built-in server and says so on stderr, with what
+    /// it injects: `Using the built-in test server at http://…/flags: …`.
+    pub fn start_builtin(plan: Plan) -> TestServer {
+        let server = TestServer::start_blocking(plan);
+        eprintln!(
+            "Using the built-in test server at {}: {}",
+            server.base_url(),
+            server.plan().describe()
+        );
+        server
+    }
+
     /// The base URL of the flags: `http://127.0.0.1:PORT/flags`.
     pub fn base_url(&self) -> String {
         format!("{}/flags", self.server.uri())

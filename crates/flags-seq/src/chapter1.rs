@@ -158,12 +158,7 @@ pub fn run(
     let site = match args.server {
         Some(site) => site,
         None => {
-            let server = TestServer::start_blocking(default_plan());
-            eprintln!(
-                "Using the built-in test server at {}: {}",
-                server.base_url(),
-                server.plan().describe()
-            );
+            let server = TestServer::start_builtin(default_plan());
             let site = server.site();
             _server = Some(server);
             site

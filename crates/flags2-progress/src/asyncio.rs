@@ -67,13 +67,7 @@ pub async fn download_one(
         }
         match get_flag(config, client, cc).await {
             Ok(image) => image,
-            Err(err) if err.is_not_found() => {
-                config.say(format!(
-                    "{cc} not found: {}",
-                    flag_url(&config.site.base_url, cc)
-                ));
-                return Ok(DownloadStatus::NotFound);
-            }
+            Err(err) if err.is_not_found() => return Ok(config.not_found(cc)),
             Err(err) => return Err(err.into()),
         }
     };

@@ -156,12 +156,7 @@ fn prepare(
     let site = match &cli.server {
         Some(label) => Site::parse(label).map_err(|e| UsageError(e.to_string()))?,
         None => {
-            let started = TestServer::start_blocking(default_plan());
-            eprintln!(
-                "Using the built-in test server at {}: {}",
-                started.base_url(),
-                started.plan().describe()
-            );
+            let started = TestServer::start_builtin(default_plan());
             let site = started.site();
             *server = Some(started);
             site

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use flags_common::{
-    Code, DownloadStatus, FetchError, SaveError, Site, Tally, flag_filename, http, save_flag,
+    Code, DownloadStatus, FetchError, SaveError, Site, Tally, flag_filename, flag_url, http,
+    save_flag,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -99,6 +100,15 @@ impl Config {
         if self.verbose {
             println!("{}", line.as_ref());
         }
+    }
+
+    /// A 404: the flag does not exist, which is an outcome, not an error.
+    pub fn not_found(&self, cc: Code) -> DownloadStatus {
+        self.say(format!(
+            "{cc} not found: {}",
+            flag_url(&self.site.base_url, cc)
+        ));
+        DownloadStatus::NotFound
     }
 
     /// A blocking client with the run's timeout.
