@@ -17,6 +17,10 @@ check:
 serve *ARGS:
     cargo run --release -p mock-server -- {{ARGS}}
 
-# Run the benchmarks and print the timing table.
+# Run the benchmarks and print the timing table (about 5 minutes).
 bench *ARGS:
     cargo bench -p benches -- {{ARGS}}
+
+# The same table from a short run (under a minute).
+bench-quick:
+    cargo bench -p benches -- --quick

@@ -32,12 +32,13 @@ mod plan;
 mod record;
 mod serve;
 mod test_server;
+mod timer;
 mod verify;
 
 pub use flag_gif::flag_gif;
 pub use flags::{Flag, FlagDirError, FlagSet};
 pub use plan::{Answer, DEFAULT_SEED, Expected, Fault, Plan, Preset, Resource};
 pub use record::{Observation, Recorder, peak_in_flight, requests_per_path};
-pub use serve::serve;
+pub use serve::{SpawnedServer, serve};
 pub use test_server::TestServer;
 pub use verify::{expected_files, folder_problems};

@@ -6,7 +6,7 @@
 use std::convert::Infallible;
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -20,6 +20,38 @@ use tokio::net::TcpListener;
 
 use crate::plan::{Answer, Plan, Resource};
 use crate::record::Recorder;
+use crate::timer;
+
+/// The binary's server on a runtime of its own, for benchmarks: no log, no
+/// recording, bounded memory; it stops when dropped.
+pub struct SpawnedServer {
+    base_url: String,
+    // Dropping the runtime stops the server.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl SpawnedServer {
+    /// Serves `plan` on a free loopback port, on `threads` threads.
+    pub fn start(plan: Plan, threads: usize) -> io::Result<SpawnedServer> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads.max(1))
+            .thread_name("mock-server")
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0"))?;
+        let base_url = format!("http://{}/flags", listener.local_addr()?);
+        runtime.spawn(serve(listener, Arc::new(plan), true));
+        Ok(SpawnedServer {
+            base_url,
+            _runtime: runtime,
+        })
+    }
+
+    /// The base URL of the flags: `http://127.0.0.1:PORT/flags`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
 
 /// Serves `plan` on `listener` until the task is dropped. With `quiet`
 /// false, logs a line per request in the spirit of the book's
@@ -46,10 +78,13 @@ pub async fn serve(listener: TcpListener, plan: Arc<Plan>, quiet: bool) -> io::R
                 let plan = Arc::clone(&plan);
                 let recorder = Arc::clone(&recorder);
                 async move {
+                    let arrival = Instant::now();
                     let path = request.uri().path();
                     let answer = recorder.answer(&plan, request.method().as_str(), path);
                     if !answer.delay.is_zero() {
-                        tokio::time::sleep(answer.delay).await;
+                        // Not tokio::time::sleep: its millisecond ticks would
+                        // add up to 2 ms to every delay.
+                        timer::sleep_until(arrival + answer.delay).await;
                     }
                     if !quiet {
                         println!("{}", log_line(path, &answer));

@@ -152,7 +152,9 @@ pub fn blocking_client(
         .timeout(timeout)
         .user_agent(USER_AGENT);
     if is_loopback(base_url) {
-        builder = builder.no_proxy();
+        // Plain HTTP on this machine: no proxy, and no TLS roots to load
+        // (loading the system's certificates costs 2 to 3 ms a client).
+        builder = builder.no_proxy().tls_certs_only([]);
     }
     builder
         .build()
@@ -166,7 +168,7 @@ pub fn async_client(base_url: &str, timeout: Duration) -> Result<reqwest::Client
         .timeout(timeout)
         .user_agent(USER_AGENT);
     if is_loopback(base_url) {
-        builder = builder.no_proxy();
+        builder = builder.no_proxy().tls_certs_only([]);
     }
     builder
         .build()
