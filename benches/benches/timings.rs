@@ -162,12 +162,11 @@ struct Ran {
 }
 
 /// Benchmarks `variants` in `scenario`, each at the concurrency it picks,
-/// or at each of `levels` when given.
+/// or at each of the levels given with it.
 fn bench_scenario(
     c: &mut Criterion,
     scenario: &Scenario,
-    variants: &[&Variant],
-    levels: Option<&[usize]>,
+    variants: &[(&Variant, Option<&[usize]>)],
     ran: &mut Vec<Ran>,
 ) {
     let server = SpawnedServer::start(scenario.plan.clone(), 2).expect("a loopback port is free");
@@ -186,9 +185,10 @@ fn bench_scenario(
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
+        .nresamples(10_000)
         .warm_up_time(Duration::from_millis(100))
         .measurement_time(Duration::from_secs(1));
-    for variant in variants {
+    for &(variant, levels) in variants {
         let codes = (variant.codes)(&scenario.codes);
         let default_level = [(variant.concurrency)(codes.len())];
         for &concurrency in levels.unwrap_or(&default_level) {
@@ -220,6 +220,7 @@ fn bench_primes(c: &mut Criterion, ran_primes: &mut Vec<(&'static str, usize)>) 
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
+        .nresamples(10_000)
         .warm_up_time(Duration::from_millis(100))
         .measurement_time(Duration::from_secs(1));
     let numbers = &primes::NUMBERS;
@@ -277,45 +278,44 @@ fn main() {
         .output_directory(&criterion_dir)
         .configure_from_args();
     let mut ran = Vec::new();
-    let chapter1_concurrent = [
+    let at_default =
+        |variants: &[&'static Variant]| -> Vec<(&'static Variant, Option<&'static [usize]>)> {
+            variants.iter().map(|&v| (v, None)).collect()
+        };
+    let pop20 = at_default(&[
+        &FLAGS_SEQ,
         &FLAGS_THREADPOOL,
         &FLAGS_THREADPOOL_FUTURES,
         &FLAGS_ASYNCIO,
         &FLAGS_ASYNCIO_BOUNDED,
+        &FLAGS2_SEQUENTIAL,
+        &FLAGS2_THREADPOOL,
+        &FLAGS2_ASYNCIO,
+    ]);
+    bench_scenario(&mut c, &benches::pop20(), &pop20, &mut ran);
+    let all194 = at_default(&[
+        &FLAGS_THREADPOOL,
+        &FLAGS_THREADPOOL_FUTURES,
+        &FLAGS_ASYNCIO,
+        &FLAGS_ASYNCIO_BOUNDED,
+        &FLAGS2_THREADPOOL,
+        &FLAGS2_ASYNCIO,
+    ]);
+    bench_scenario(&mut c, &benches::all194_jitter(), &all194, &mut ran);
+    let every676 = at_default(&[&FLAGS2_THREADPOOL, &FLAGS2_ASYNCIO]);
+    bench_scenario(&mut c, &benches::every676_errors(), &every676, &mut ran);
+    // At concurrency 1 every strategy is the sequential one: measured once,
+    // as flags2-sequential, since ten runs of 7 s take over a minute.
+    let sweep = [
+        (&FLAGS2_SEQUENTIAL, None),
+        (&FLAGS2_THREADPOOL, Some(&benches::SWEEP[1..])),
+        (&FLAGS2_ASYNCIO, Some(&benches::SWEEP[1..])),
     ];
-    let mut pop20_variants = vec![&FLAGS_SEQ];
-    pop20_variants.extend(chapter1_concurrent);
-    pop20_variants.extend([&FLAGS2_SEQUENTIAL, &FLAGS2_THREADPOOL, &FLAGS2_ASYNCIO]);
-    bench_scenario(&mut c, &benches::pop20(), &pop20_variants, None, &mut ran);
-    let mut all194_variants = chapter1_concurrent.to_vec();
-    all194_variants.extend([&FLAGS2_THREADPOOL, &FLAGS2_ASYNCIO]);
-    bench_scenario(
-        &mut c,
-        &benches::all194_jitter(),
-        &all194_variants,
-        None,
-        &mut ran,
-    );
-    let flags2_concurrent = [&FLAGS2_THREADPOOL, &FLAGS2_ASYNCIO];
-    bench_scenario(
-        &mut c,
-        &benches::every676_errors(),
-        &flags2_concurrent,
-        None,
-        &mut ran,
-    );
-    bench_scenario(
-        &mut c,
-        &benches::sweep(),
-        &flags2_concurrent,
-        Some(&benches::SWEEP),
-        &mut ran,
-    );
+    bench_scenario(&mut c, &benches::sweep(), &sweep, &mut ran);
     bench_scenario(
         &mut c,
         &benches::floor(),
-        &[&FLAGS2_ASYNCIO],
-        Some(&[676]),
+        &[(&FLAGS2_ASYNCIO, Some(&[676][..]))],
         &mut ran,
     );
     let mut ran_primes = Vec::new();
@@ -347,16 +347,12 @@ fn report(criterion_dir: &Path, ran: &[Ran], ran_primes: &[(&'static str, usize)
         .iter()
         .filter(|r| r.scenario != "floor")
         .map(|r| {
-            // Speed-up over the scenario's measured sequential run, or over
-            // this variant's own concurrency-1 run in the sweep, else over
-            // the plan's ideal sequential time (marked †).
+            // Speed-up over the scenario's measured sequential run, else
+            // over the plan's ideal sequential time (marked †).
             let sequential = ran
                 .iter()
                 .find(|s| {
-                    s.scenario == r.scenario
-                        && s.concurrency == 1
-                        && s.requests == r.requests
-                        && (r.scenario != "sweep" || s.variant == r.variant)
+                    s.scenario == r.scenario && s.concurrency == 1 && s.requests == r.requests
                 })
                 .map(|s| (estimate(s.scenario, s.variant, 1).median, true))
                 .unwrap_or((r.ideal_sequential.as_secs_f64(), false));
@@ -375,7 +371,9 @@ fn report(criterion_dir: &Path, ran: &[Ran], ran_primes: &[(&'static str, usize)
         "Left out, as each run would take seconds and the benchmark minutes: the sequential \
          variants in all194-jitter (about 5.8 s a run) and every676-errors (about 10 s a run). \
          The chapter-1 variants stop at the first error, as the book's scripts do, so \
-         every676-errors and the sweep (482 codes answer 404) measure the flags2 variants only."
+         every676-errors and the sweep (482 codes answer 404) measure the flags2 variants only. \
+         In the sweep, concurrency 1 is measured once, as flags2-sequential: one worker or one \
+         permit is the sequential strategy, and ten runs of 7 s each take over a minute."
             .to_owned(),
         "Speed-up is over the scenario's measured sequential run; † marks speed-ups over the \
          plan's ideal sequential time (the sum of the delays) where none was measured."

@@ -271,17 +271,22 @@ pub fn goal_notes(rows: &[Row], floor: Option<f64>) -> Vec<String> {
                 return None;
             }
             let overhead = row.estimate.median - row.ideal.as_secs_f64();
+            // A burst pays the floor about twice on its critical path: every
+            // request goes out before the last delay starts, and every
+            // answer is read and saved after the first delay ends.
+            let n = row.requests as f64;
             let floor = floor.map_or(String::new(), |f| {
                 format!(
-                    " (the floor: {:.0} µs a request, {} for {} requests)",
-                    f * 1e6,
-                    format_secs(f * row.requests as f64),
-                    row.requests
+                    "; the floor for {2} requests is {0}, and a burst pays it about twice, \
+                     going out and coming back: {1}",
+                    format_secs(f * n),
+                    format_secs(2.0 * f * n),
+                    row.requests,
                 )
             });
             Some(format!(
-                "{} {} at {}: efficiency {:.2} < {goal:.2}: {} over the ideal for {} requests, \
-                 {:.0} µs a request{floor}.",
+                "{} {} at {}: efficiency {:.2} < {goal:.2}: {} over the ideal for {} requests \
+                 ({:.0} µs a request){floor}.",
                 row.scenario,
                 row.variant,
                 row.concurrency,
@@ -365,14 +370,29 @@ pub fn draw_svg(rows: &[Row], path: &Path) -> Result<(), Box<dyn std::error::Err
         .x_desc("concurrency")
         .y_desc("seconds")
         .draw()?;
-    let mut variants: Vec<&str> = sweep.iter().map(|r| r.variant).collect();
+    // Concurrency 1 is the sequential run: every line starts from it.
+    let sequential: Vec<(f64, f64)> = sweep
+        .iter()
+        .filter(|r| r.concurrency == 1)
+        .map(|r| (1.0, r.estimate.median))
+        .collect();
+    let mut variants: Vec<&str> = sweep
+        .iter()
+        .filter(|r| r.concurrency > 1)
+        .map(|r| r.variant)
+        .collect();
     variants.dedup();
     for (i, variant) in variants.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
-        let points: Vec<(f64, f64)> = sweep
+        let points: Vec<(f64, f64)> = sequential
             .iter()
-            .filter(|r| r.variant == *variant)
-            .map(|r| (r.concurrency as f64, r.estimate.median))
+            .copied()
+            .chain(
+                sweep
+                    .iter()
+                    .filter(|r| r.variant == *variant)
+                    .map(|r| (r.concurrency as f64, r.estimate.median)),
+            )
             .collect();
         lines
             .draw_series(LineSeries::new(points, color.stroke_width(2)))?
@@ -461,8 +481,9 @@ mod tests {
         let notes = goal_notes(&rows, Some(100e-6));
         assert_eq!(notes.len(), 1);
         assert!(
-            notes[0].contains(
-                "148 µs a request (the floor: 100 µs a request, 67.6 ms for 676 requests)"
+            notes[0].ends_with(
+                "(148 µs a request); the floor for 676 requests is 67.6 ms, and a burst pays \
+                 it about twice, going out and coming back: 135.2 ms."
             ),
             "{notes:?}"
         );
