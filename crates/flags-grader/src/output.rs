@@ -1,0 +1,104 @@
+//! The three ways to report a grade: text for people, and the results.json
+//! of Gradescope and of Exercism (version 3).
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::grade::{Grade, Status};
+
+/// Readable text: the checks in manifest order, the first failure
+/// explained with what was expected and what the server saw.
+pub fn text(grade: &Grade) -> String {
+    let mut out = format!(
+        "Grading {} (the book's {}), seed {}\nServer: {}\n\n",
+        grade.exercise, grade.ports, grade.seed, grade.plan
+    );
+    if let Some(error) = &grade.error {
+        let _ = writeln!(out, "error: {error}\n");
+    }
+    for check in &grade.checks {
+        let mark = match check.status {
+            Status::Passed => "pass ",
+            Status::Flaky => "flaky",
+            Status::Failed => "FAIL ",
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} {:>2}/{:<2} {}",
+            check.score, check.max_score, check.name
+        );
+    }
+    let _ = writeln!(out, "\nScore: {}/{}", grade.score(), grade.max_score());
+    if let Some(failed) = grade.checks.iter().find(|c| c.status == Status::Failed) {
+        let _ = writeln!(
+            out,
+            "\nFirst failure: {}\n  {}",
+            failed.name, failed.message
+        );
+    }
+    for flaky in grade.checks.iter().filter(|c| c.status == Status::Flaky) {
+        let _ = writeln!(out, "\nFlaky: {}\n  {}", flaky.name, flaky.message);
+    }
+    if grade.score() < grade.max_score() && !grade.output.trim().is_empty() {
+        let _ = writeln!(out, "\nThe end of its output:\n{}", grade.output);
+    }
+    out
+}
+
+/// Gradescope's `results.json`.
+pub fn gradescope(grade: &Grade) -> Value {
+    let seconds = grade.wall.as_secs_f64();
+    let tests: Vec<Value> = grade
+        .checks
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "score": c.score,
+                "max_score": c.max_score,
+                "status": if c.status == Status::Failed { "failed" } else { "passed" },
+                "output": c.message,
+                "visibility": "visible",
+                "execution_time": seconds,
+            })
+        })
+        .collect();
+    json!({
+        "score": grade.score(),
+        "max_score": grade.max_score(),
+        "execution_time": seconds,
+        "output": format!("{}, seed {}. Server: {}{}", grade.exercise, grade.seed, grade.plan,
+            grade.error.as_ref().map_or(String::new(), |e| format!(". Error: {e}"))),
+        "visibility": "visible",
+        "tests": tests,
+    })
+}
+
+/// Exercism's `results.json`, version 3.
+pub fn exercism(grade: &Grade) -> Value {
+    let tests: Vec<Value> = grade
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let passed = c.status != Status::Failed;
+            json!({
+                "name": c.name,
+                "status": if passed { "pass" } else { "fail" },
+                "message": if passed { Value::Null } else { Value::String(c.message.clone()) },
+                "output": c.message,
+                "task_id": i + 1,
+            })
+        })
+        .collect();
+    let (status, message) = match &grade.error {
+        Some(error) => ("error", Value::String(error.clone())),
+        None if grade.score() == grade.max_score() => ("pass", Value::Null),
+        None => (
+            "fail",
+            Value::String(format!("{}/{} points", grade.score(), grade.max_score())),
+        ),
+    };
+    json!({ "version": 3, "status": status, "message": message, "tests": tests })
+}
