@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use benches::{Estimate, Row, Scenario, read_estimate};
 use criterion::{BenchmarkId, Criterion, SamplingMode};
-use flags_common::{Code, Site};
+use flags_common::{Code, Site, Tally};
+use flags2_progress::Flags2Error;
 use mock_server::SpawnedServer;
 
 /// A variant: how many requests in flight it keeps, which codes it fetches
@@ -111,30 +112,28 @@ const FLAGS_ASYNCIO_BOUNDED: Variant = Variant {
     },
 };
 
-fn flags2_run(
-    download_many: fn(
-        &flags2_progress::Config,
-        &[Code],
-        usize,
-    ) -> Result<flags_common::Tally, flags2_progress::Flags2Error>,
-) -> impl Fn(&Env, &[Code], usize) {
-    move |env, codes, concur_req| {
-        download_many(&env.flags2(), codes, concur_req).expect("the client starts");
-    }
+/// Runs a blocking flags2 strategy once, quietly.
+fn run_flags2(
+    download_many: fn(&flags2_progress::Config, &[Code], usize) -> Result<Tally, Flags2Error>,
+    env: &Env,
+    codes: &[Code],
+    concur_req: usize,
+) {
+    download_many(&env.flags2(), codes, concur_req).expect("the client starts");
 }
 
 const FLAGS2_SEQUENTIAL: Variant = Variant {
     name: "flags2-sequential",
     concurrency: |_| 1,
     codes: all,
-    run: |env, codes, c| flags2_run(flags2_progress::sequential::download_many)(env, codes, c),
+    run: |env, codes, c| run_flags2(flags2_progress::sequential::download_many, env, codes, c),
 };
 
 const FLAGS2_THREADPOOL: Variant = Variant {
     name: "flags2-threadpool",
     concurrency: |n| flags2_progress::threadpool::DEFAULT_CONCUR_REQ.min(n),
     codes: all,
-    run: |env, codes, c| flags2_run(flags2_progress::threadpool::download_many)(env, codes, c),
+    run: |env, codes, c| run_flags2(flags2_progress::threadpool::download_many, env, codes, c),
 };
 
 const FLAGS2_ASYNCIO: Variant = Variant {
@@ -148,6 +147,17 @@ const FLAGS2_ASYNCIO: Variant = Variant {
             .expect("the client starts");
     },
 };
+
+/// Every group's settings. Runs take from milliseconds to seconds: a flat
+/// sampling of few iterations keeps the long ones to ten runs.
+fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .nresamples(10_000)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(1));
+}
 
 /// A benchmark that ran, to be looked up in criterion's results.
 struct Ran {
@@ -180,14 +190,7 @@ fn bench_scenario(
             .expect("a runtime"),
     };
     let mut group = c.benchmark_group(scenario.name);
-    // Runs take from milliseconds to seconds: a flat sampling of few
-    // iterations keeps the long ones to ten runs.
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .nresamples(10_000)
-        .warm_up_time(Duration::from_millis(100))
-        .measurement_time(Duration::from_secs(1));
+    configure(&mut group);
     for &(variant, levels) in variants {
         let codes = (variant.codes)(&scenario.codes);
         let default_level = [(variant.concurrency)(codes.len())];
@@ -217,12 +220,7 @@ fn bench_scenario(
 fn bench_primes(c: &mut Criterion, ran_primes: &mut Vec<(&'static str, usize)>) {
     let exe = std::env::current_exe().expect("the benchmark knows its own path");
     let mut group = c.benchmark_group("primes");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .nresamples(10_000)
-        .warm_up_time(Duration::from_millis(100))
-        .measurement_time(Duration::from_secs(1));
+    configure(&mut group);
     let numbers = &primes::NUMBERS;
     let strategies: [(&'static str, usize); 5] = [
         ("sequential", 1),

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use gif::{Encoder, Frame};
 
-use crate::hash::{SplitMix64, fnv1a, mix};
+use flags_common::hash::{SplitMix64, fnv1a, mix};
 
 /// Smallest target size in bytes: the book's smallest flags are about this big.
 const MIN_TARGET: f64 = 1_200.0;

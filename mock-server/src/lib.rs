@@ -27,7 +27,6 @@
 pub mod countries;
 mod flag_gif;
 mod flags;
-mod hash;
 mod plan;
 mod record;
 mod serve;

@@ -21,7 +21,7 @@ use bytes::Bytes;
 use flags_common::{Code, DownloadStatus, Server};
 
 use crate::flags::FlagSet;
-use crate::hash::{SplitMix64, fnv1a};
+use flags_common::hash::{SplitMix64, fnv1a};
 
 /// The book's three test servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

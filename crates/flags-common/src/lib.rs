@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 mod codes;
+pub mod hash;
 pub mod http;
 mod report;
 mod save;

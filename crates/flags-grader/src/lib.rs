@@ -38,7 +38,5 @@ pub use manifest::{CheckKind, Exercise, exercise, exercises};
 /// The seed for a student: a stable hash of the ID (FNV-1a), so that a
 /// rerun of the same student gets the same plan.
 pub fn student_seed(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    flags_common::hash::fnv1a(id.as_bytes())
 }

@@ -160,8 +160,7 @@ impl Exercise {
             .jitter(Duration::from_millis(s.jitter_ms));
         if let Some([low, high]) = s.error_rate {
             // A rate drawn from the seed: a hard-coded report cannot match.
-            let unit =
-                (seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64 / (1u64 << 53) as f64;
+            let unit = flags_common::hash::SplitMix64::new(seed).unit();
             plan = plan.error_rate(low + (high - low) * unit);
         }
         plan

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use flags_common::hash::{SplitMix64, fnv1a};
 use flags_common::{
     Code, DownloadStatus, FetchError, SaveError, Site, Tally, flag_filename, flag_url, http,
     save_flag,
@@ -160,10 +161,8 @@ impl Config {
             return None;
         }
         let backoff = RETRY_BASE * 2u32.saturating_pow(attempt.min(10));
-        let hash = cc.as_str().bytes().fold(u64::from(attempt) + 1, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-        let jitter = 0.5 + (hash % 1000) as f64 / 1000.0;
+        let seed = fnv1a(cc.as_str().as_bytes()) ^ u64::from(attempt);
+        let jitter = 0.5 + SplitMix64::new(seed).unit();
         let wait = backoff.mul_f64(jitter);
         self.say(format!(
             "{cc} retry {}/{} in {:.2}s: {err}",
