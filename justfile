@@ -11,7 +11,7 @@ test:
 
 # What CI checks: formatting, lints, tests.
 check:
-    cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings && cargo test --workspace
+    cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings && cargo test --workspace && cargo test -p flags-grader --test starters -- --ignored
 
 # Start the test servers: LOCAL, DELAY and ERROR on 8000, 8001 and 8002 (options: `just serve --help`).
 serve *ARGS:

@@ -279,6 +279,15 @@ fn check(
                 exercise.strategy,
                 s.ceiling
             );
+            // No request at all proves nothing about a limit.
+            if run.observations.is_empty() {
+                return (
+                    name,
+                    false,
+                    "the server saw no request: a limit is only shown by a run that asks for the flags"
+                        .to_owned(),
+                );
+            }
             (name, peak <= s.ceiling, message)
         }
         CheckKind::Report => {

@@ -64,6 +64,10 @@ pub fn run_once(plan: &Plan, command: &[String], time_limit: Duration) -> std::i
     cmd.args(args)
         .env("FLAGS_URL", &url)
         .env("FLAGS_DEST", dest.path())
+        // The grader's own settings must not change what a submission
+        // prints: a backtrace would push a panic's message out of the report.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

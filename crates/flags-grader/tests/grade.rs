@@ -43,10 +43,8 @@ fn every_exercises_own_solution_scores_full_marks() {
     }
 }
 
-/// Grades the sh + curl client in `mode` on flags2-threadpool; returns the
-/// checks that failed, with their messages.
-fn failures(mode: &str) -> Vec<(CheckKind, String)> {
-    let e = exercise("flags2-threadpool").unwrap();
+/// The sh + curl client in `mode`, run as flags2-threadpool asks.
+fn curl_command(mode: &str) -> Vec<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flags2_curl.sh");
     let mut command = vec![script.to_string_lossy().into_owned(), mode.to_owned()];
     command.extend(
@@ -55,7 +53,14 @@ fn failures(mode: &str) -> Vec<(CheckKind, String)> {
         ]
         .map(String::from),
     );
-    let graded = grade(&e, &command, SEED).unwrap();
+    command
+}
+
+/// Grades the sh + curl client in `mode` on flags2-threadpool; returns the
+/// checks that failed, with their messages.
+fn failures(mode: &str) -> Vec<(CheckKind, String)> {
+    let e = exercise("flags2-threadpool").unwrap();
+    let graded = grade(&e, &curl_command(mode), SEED).unwrap();
     graded
         .checks
         .into_iter()
@@ -145,6 +150,39 @@ fn a_hard_coded_report_loses_the_report() {
 }
 
 #[test]
+fn slow_only_on_the_first_run_is_flaky_not_failed() {
+    let first_run = tempfile::tempdir().unwrap();
+    let marker = first_run.path().join("ran");
+    let e = exercise("flags2-threadpool").unwrap();
+    let graded = grade(
+        &e,
+        &curl_command(&format!("slow-first:{}", marker.display())),
+        SEED,
+    )
+    .unwrap();
+    let time = graded
+        .checks
+        .iter()
+        .find(|c| c.kind == CheckKind::Time)
+        .unwrap();
+    assert_eq!(time.status, Status::Flaky, "{time:?}");
+    assert_eq!(time.score, time.max_score);
+    assert!(
+        time.message.starts_with("flaky: failed at first (took ")
+            && time.message.contains("), passed when run again: took "),
+        "{time:?}"
+    );
+    assert_eq!(graded.score(), graded.max_score());
+    // Only the timing check was flaky: the others passed the first time.
+    assert!(
+        graded
+            .checks
+            .iter()
+            .all(|c| c.kind == CheckKind::Time || c.status == Status::Passed)
+    );
+}
+
+#[test]
 fn the_same_student_gets_the_same_plan_and_another_student_another() {
     let e = exercise("flags2-threadpool").unwrap();
     let seed = flags_grader::student_seed;
@@ -158,18 +196,7 @@ fn the_same_student_gets_the_same_plan_and_another_student_another() {
 #[test]
 fn the_json_outputs_have_the_fields_of_their_formats() {
     let e = exercise("flags2-threadpool").unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flags2_curl.sh");
-    let mut command = vec![
-        script.to_string_lossy().into_owned(),
-        "hardcoded".to_owned(),
-    ];
-    command.extend(
-        [
-            "-s", "{url}", "--dest", "{dest}", "-m", "8", "A", "B", "C", "D",
-        ]
-        .map(String::from),
-    );
-    let graded = grade(&e, &command, SEED).unwrap();
+    let graded = grade(&e, &curl_command("hardcoded"), SEED).unwrap();
 
     let gradescope = flags_grader::output::gradescope(&graded);
     assert_eq!(gradescope["score"], 12);
