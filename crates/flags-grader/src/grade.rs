@@ -118,21 +118,9 @@ pub fn grade(exercise: &Exercise, command: &[String], options: Options) -> std::
     let limit = Duration::from_secs_f64(exercise.scenario.time_limit_s as f64 * options.stretch);
     let first = run_once(&plan, command, limit)?;
     let mut grade = Grade {
-        exercise: exercise.name.clone(),
-        ports: exercise.ports.clone(),
-        seed: options.seed,
-        plan: format!(
-            "{}; {} codes; {} flags, {} not found, {} errors expected",
-            plan.describe(),
-            truth.codes.len(),
-            truth.tally.ok,
-            truth.tally.not_found,
-            truth.tally.error
-        ),
-        checks: Vec::new(),
         wall: first.wall,
-        error: None,
         output: tail(&first.stdout, &first.stderr),
+        ..header(exercise, &plan, &truth, options.seed)
     };
     if let Ending::NotStarted(why) = &first.ending {
         grade.error = Some(why.clone());
@@ -175,17 +163,88 @@ pub fn grade(exercise: &Exercise, command: &[String], options: Options) -> std::
     Ok(grade)
 }
 
+/// The grade of a submission that did not compile: every check failed, and
+/// the compiler's messages as its output.
+pub fn not_built(exercise: &Exercise, options: Options, compiler: &str) -> Grade {
+    let plan = exercise.plan(options.seed);
+    let truth = Truth::new(exercise, &plan);
+    let message = "the submission did not compile: nothing ran".to_owned();
+    Grade {
+        error: Some(message.clone()),
+        output: last_lines(compiler, 40),
+        checks: exercise
+            .checks
+            .iter()
+            .map(|spec| CheckResult {
+                kind: spec.check,
+                name: check_name(spec.check, exercise, &truth, options.stretch),
+                score: 0,
+                max_score: spec.points,
+                status: Status::Failed,
+                message: message.clone(),
+            })
+            .collect(),
+        ..header(exercise, &plan, &truth, options.seed)
+    }
+}
+
+/// A grade with no checks yet: what was graded, against what.
+fn header(exercise: &Exercise, plan: &Plan, truth: &Truth, seed: u64) -> Grade {
+    Grade {
+        exercise: exercise.name.clone(),
+        ports: exercise.ports.clone(),
+        seed,
+        plan: format!(
+            "{}; {} codes; {} flags, {} not found, {} errors expected",
+            plan.describe(),
+            truth.codes.len(),
+            truth.tally.ok,
+            truth.tally.not_found,
+            truth.tally.error
+        ),
+        checks: Vec::new(),
+        wall: Duration::ZERO,
+        error: None,
+        output: String::new(),
+    }
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
 fn tail(stdout: &str, stderr: &str) -> String {
-    let last = |text: &str, n: usize| {
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(n)..].join("\n")
-    };
-    let mut out = last(stdout, 15);
+    let mut out = last_lines(stdout, 15);
     if !stderr.trim().is_empty() {
         out.push_str("\n--- stderr ---\n");
-        out.push_str(&last(stderr, 10));
+        out.push_str(&last_lines(stderr, 10));
     }
     out
+}
+
+/// What a check checks, in words.
+fn check_name(kind: CheckKind, exercise: &Exercise, truth: &Truth, stretch: f64) -> String {
+    let s = &exercise.scenario;
+    match kind {
+        CheckKind::Exit => format!(
+            "ran and exited 0 within {:.0} s",
+            s.time_limit_s as f64 * stretch
+        ),
+        CheckKind::Files => format!(
+            "saved exactly the {} flags served, byte for byte, and nothing else",
+            truth.tally.ok
+        ),
+        CheckKind::Once => "asked for each flag exactly once".to_owned(),
+        CheckKind::Floor => format!("kept {} requests in flight at once", s.floor),
+        CheckKind::Ceiling => format!(
+            "never had more than {} request{} in flight",
+            s.ceiling,
+            if s.ceiling == 1 { "" } else { "s" }
+        ),
+        CheckKind::Report => "printed the counts the server's plan says".to_owned(),
+        CheckKind::Time => format!("finished within {:.0}× the ideal time", s.ideal_multiple),
+    }
 }
 
 /// One check of one run: its name, whether it passed, and why.
@@ -197,11 +256,11 @@ fn check(
     run: &Attempt,
     stretch: f64,
 ) -> (String, bool, String) {
+    let name = check_name(kind, exercise, truth, stretch);
     let s = &exercise.scenario;
     match kind {
         CheckKind::Exit => {
             let limit = s.time_limit_s as f64 * stretch;
-            let name = format!("ran and exited 0 within {limit:.0} s");
             let (passed, message) = match &run.ending {
                 Ending::Exited(Some(0)) => (
                     true,
@@ -222,10 +281,6 @@ fn check(
         CheckKind::Files => {
             let ok: Vec<Code> = truth.ok().collect();
             let expected = expected_files(plan, &ok);
-            let name = format!(
-                "saved exactly the {} flags served, byte for byte, and nothing else",
-                expected.len()
-            );
             let problems = folder_problems(run.dest.path(), &expected);
             match problems.first() {
                 None => (name, true, format!("{} flags, all whole", expected.len())),
@@ -245,7 +300,6 @@ fn check(
                     )),
                 }
             }
-            let name = "asked for each flag exactly once".to_owned();
             match problems.first() {
                 None => (
                     name,
@@ -257,7 +311,6 @@ fn check(
         }
         CheckKind::Floor => {
             let peak = peak_in_flight(&run.observations);
-            let name = format!("kept {} requests in flight at once", s.floor);
             let message = format!(
                 "the server saw at most {peak} request{} in flight; {} should reach {}",
                 if peak == 1 { "" } else { "s" },
@@ -268,11 +321,6 @@ fn check(
         }
         CheckKind::Ceiling => {
             let peak = peak_in_flight(&run.observations);
-            let name = format!(
-                "never had more than {} request{} in flight",
-                s.ceiling,
-                if s.ceiling == 1 { "" } else { "s" }
-            );
             let message = format!(
                 "the server saw at most {peak} request{} in flight; {} allows at most {}",
                 if peak == 1 { "" } else { "s" },
@@ -291,7 +339,6 @@ fn check(
             (name, peak <= s.ceiling, message)
         }
         CheckKind::Report => {
-            let name = "printed the counts the server's plan says".to_owned();
             let expected = truth.tally;
             let (passed, message) = if s.report == "chapter1" {
                 match chapter1_count(&run.stdout) {
@@ -338,13 +385,29 @@ fn check(
             // Generous: a multiple of the ideal, plus half a second for an
             // interpreter to start; scaled for slow machines.
             let limit = (ideal.as_secs_f64() * s.ideal_multiple + 0.5) * stretch;
-            let name = format!("finished within {:.0}× the ideal time", s.ideal_multiple);
             let wall = run.wall.as_secs_f64();
             let message = format!(
                 "took {wall:.2} s; the injected latency allows {:.2} s with {} in flight, and the limit is {limit:.2} s",
                 ideal.as_secs_f64(),
                 s.ceiling
             );
+            // Finishing fast means nothing until the work is done.
+            let counts = requests_per_path(&run.observations);
+            let asked = truth
+                .codes
+                .iter()
+                .filter(|&&cc| counts.contains_key(&flag_url("/flags", cc)))
+                .count();
+            if asked < truth.codes.len() {
+                return (
+                    name,
+                    false,
+                    format!(
+                        "took {wall:.2} s, but asked for only {asked} of the {} flags",
+                        truth.codes.len()
+                    ),
+                );
+            }
             (
                 name,
                 wall <= limit && run.ending == Ending::Exited(Some(0)),

@@ -31,8 +31,9 @@ pub mod manifest;
 pub mod output;
 pub mod run;
 pub mod starter;
+pub mod submission;
 
-pub use grade::{CheckResult, Grade, Options, Status, grade};
+pub use grade::{CheckResult, Grade, Options, Status, grade, not_built};
 pub use manifest::{CheckKind, Exercise, exercise, exercises};
 
 /// The seed for a student: a stable hash of the ID (FNV-1a), so that a

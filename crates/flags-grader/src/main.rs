@@ -3,17 +3,19 @@
 //! ```text
 //! grade EXERCISE --crate CRATE [--student ID | --seed N] [--format text|gradescope|exercism]
 //! grade EXERCISE [OPTIONS] -- COMMAND ... {url} ... {dest} ...
+//! grade EXERCISE --submission DIR [-- COMMAND ...]
 //! grade --init EXERCISE DIR
 //! grade --list
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, ValueEnum};
-use flags_grader::{Options, exercise, exercises, output, starter, student_seed};
+use flags_grader::submission::{self, Build};
+use flags_grader::{Grade, Options, exercise, exercises, output, starter, student_seed};
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +32,13 @@ struct Cli {
     /// Grade this workspace's solution, as built (cargo build -p CRATE).
     #[arg(long = "crate", value_name = "CRATE", conflicts_with = "command")]
     krate: Option<String>,
+    /// The student's folder: a starter crate they filled in (built with
+    /// the course's Cargo.toml), or, with a COMMAND, the folder it runs in.
+    #[arg(long, value_name = "DIR", conflicts_with = "krate")]
+    submission: Option<PathBuf>,
+    /// Exit with status 1 when the score is below POINTS (for CI).
+    #[arg(long, value_name = "POINTS")]
+    fail_under: Option<u32>,
     /// Derive the seed from a student's ID: a rerun gives the same plan.
     #[arg(long, value_name = "ID", conflicts_with = "seed")]
     student: Option<String>,
@@ -94,13 +103,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("Wrote the starter of {name} to {dir}: fill in the todo!() and grade it.");
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(name) = cli.exercise else {
+    let Some(name) = cli.exercise.clone() else {
         bail!("name an exercise: one of {}", names());
     };
     let exercise = exercise(&name)
         .with_context(|| format!("no exercise {name:?}: choose one of {}", names()))?;
-    let command = match (&cli.krate, cli.command.is_empty()) {
-        (Some(krate), _) => {
+    if !(cli.stretch > 0.0 && cli.stretch.is_finite()) {
+        bail!("--stretch must be a positive number, like 2 for a machine half as fast");
+    }
+    let seed = match (cli.seed, &cli.student) {
+        (Some(seed), _) => seed,
+        (None, Some(id)) => student_seed(id),
+        (None, None) => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64),
+    };
+    let options = Options {
+        seed,
+        stretch: cli.stretch,
+    };
+    // Resolved now: a submission's folder may become the working directory.
+    let output_path = cli.output.as_deref().map(std::path::absolute).transpose()?;
+    let with_args = |program: &Path| -> Vec<String> {
+        std::iter::once(program.to_string_lossy().into_owned())
+            .chain(exercise.scenario.args.iter().cloned())
+            .collect()
+    };
+    // Held until graded: the built submission lives in a temporary folder.
+    let mut built = None;
+    let command = match (&cli.krate, &cli.submission, cli.command.is_empty()) {
+        (Some(krate), _, _) => {
             if *krate != exercise.solution.krate {
                 bail!(
                     "{name} is solved in crate {}, not {krate}",
@@ -114,45 +146,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     exe.display()
                 );
             }
-            std::iter::once(exe.to_string_lossy().into_owned())
-                .chain(exercise.scenario.args.iter().cloned())
-                .collect()
+            with_args(&exe)
         }
-        (None, false) => cli.command,
-        (None, true) => bail!(
-            "give the submission's command after --, e.g. `grade {name} -- python3 student.py {}`, or --crate {}",
+        (None, Some(dir), true) => match submission::build(&exercise, dir, None)? {
+            Build::Built(b) => with_args(&built.insert(b).binary),
+            Build::Failed(log) => {
+                let grade = flags_grader::not_built(&exercise, options, &log);
+                return report(&cli, output_path.as_deref(), &grade);
+            }
+        },
+        (None, Some(dir), false) => {
+            std::env::set_current_dir(dir)
+                .with_context(|| format!("could not enter the submission {}", dir.display()))?;
+            cli.command.clone()
+        }
+        (None, None, false) => cli.command.clone(),
+        (None, None, true) => bail!(
+            "give the submission's command after --, e.g. `grade {name} -- python3 student.py {}`, \
+             or --submission DIR for a starter crate, or --crate {}",
             exercise.scenario.args.join(" "),
             exercise.solution.krate
         ),
     };
-    if !(cli.stretch > 0.0 && cli.stretch.is_finite()) {
-        bail!("--stretch must be a positive number, like 2 for a machine half as fast");
-    }
-    let seed = match (cli.seed, &cli.student) {
-        (Some(seed), _) => seed,
-        (None, Some(id)) => student_seed(id),
-        (None, None) => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64),
-    };
-    let grade = flags_grader::grade(
-        &exercise,
-        &command,
-        Options {
-            seed,
-            stretch: cli.stretch,
-        },
-    )?;
+    let grade = flags_grader::grade(&exercise, &command, options)?;
+    drop(built);
+    report(&cli, output_path.as_deref(), &grade)
+}
+
+/// Prints or writes the grade. The exit status is success whatever the
+/// score (the score is in the output), unless `--fail-under` sets a pass mark.
+fn report(cli: &Cli, output: Option<&Path>, grade: &Grade) -> anyhow::Result<ExitCode> {
     let text = match cli.format {
-        Format::Text => output::text(&grade),
-        Format::Gradescope => serde_json::to_string_pretty(&output::gradescope(&grade))?,
-        Format::Exercism => serde_json::to_string_pretty(&output::exercism(&grade))?,
+        Format::Text => output::text(grade),
+        Format::Gradescope => serde_json::to_string_pretty(&output::gradescope(grade))?,
+        Format::Exercism => serde_json::to_string_pretty(&output::exercism(grade))?,
     };
-    match &cli.output {
+    match output {
         Some(path) => std::fs::write(path, text + "\n")
             .with_context(|| format!("could not write {}", path.display()))?,
         None => println!("{text}"),
     }
-    // Graded is success, whatever the score: the score is in the output.
-    Ok(ExitCode::SUCCESS)
+    match cli.fail_under {
+        Some(points) if grade.score() < points => Ok(ExitCode::FAILURE),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }

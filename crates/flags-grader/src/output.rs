@@ -40,9 +40,7 @@ pub fn text(grade: &Grade) -> String {
     for flaky in grade.checks.iter().filter(|c| c.status == Status::Flaky) {
         let _ = writeln!(out, "\nFlaky: {}\n  {}", flaky.name, flaky.message);
     }
-    if grade.score() < grade.max_score() && !grade.output.trim().is_empty() {
-        let _ = writeln!(out, "\nThe end of its output:\n{}", grade.output);
-    }
+    out.push_str(&program_output(grade));
     out
 }
 
@@ -68,11 +66,22 @@ pub fn gradescope(grade: &Grade) -> Value {
         "score": grade.score(),
         "max_score": grade.max_score(),
         "execution_time": seconds,
-        "output": format!("{}, seed {}. Server: {}{}", grade.exercise, grade.seed, grade.plan,
-            grade.error.as_ref().map_or(String::new(), |e| format!(". Error: {e}"))),
+        "output": format!("{}, seed {}. Server: {}{}{}", grade.exercise, grade.seed, grade.plan,
+            grade.error.as_ref().map_or(String::new(), |e| format!(". Error: {e}")),
+            program_output(grade)),
         "visibility": "visible",
         "tests": tests,
     })
+}
+
+/// The end of what the submission (or its compiler) printed, when it lost
+/// points: the student needs it to see why.
+fn program_output(grade: &Grade) -> String {
+    if grade.score() < grade.max_score() && !grade.output.trim().is_empty() {
+        format!("\n\nThe end of its output:\n{}", grade.output)
+    } else {
+        String::new()
+    }
 }
 
 /// Exercism's `results.json`, version 3.
@@ -93,7 +102,10 @@ pub fn exercism(grade: &Grade) -> Value {
         })
         .collect();
     let (status, message) = match &grade.error {
-        Some(error) => ("error", Value::String(error.clone())),
+        Some(error) => (
+            "error",
+            Value::String(format!("{error}{}", program_output(grade))),
+        ),
         None if grade.score() == grade.max_score() => ("pass", Value::Null),
         None => (
             "fail",

@@ -7,37 +7,32 @@
 //! `cargo test -p flags-grader --test starters -- --ignored`.
 
 use std::path::Path;
-use std::process::Command;
+use std::sync::Mutex;
 
 use flags_grader::starter::{workspace_root, write_starter};
-use flags_grader::{CheckKind, Options, Status, exercises, grade};
+use flags_grader::submission::{self, Build};
+use flags_grader::{CheckKind, Exercise, Options, Status, exercise, exercises, grade};
+
+/// The tests share one target folder, where each build replaces the
+/// binaries of the same name: one build and its grading at a time.
+static TARGET: Mutex<()> = Mutex::new(());
 
 #[test]
 #[ignore = "builds seven crates: run with `cargo test -p flags-grader --test starters -- --ignored`"]
 fn every_starter_compiles_and_scores_zero() {
     // One target folder for all the starters, so each builds its
     // dependencies once; not the workspace's own, which `cargo test` locks.
+    let _one_at_a_time = TARGET.lock().unwrap_or_else(|e| e.into_inner());
     let target = workspace_root().join("target/starters");
     for e in exercises() {
         let dir = tempfile::tempdir().unwrap();
         write_starter(&e, dir.path()).unwrap();
-        // Its warnings (unused imports and arguments, until the todo!() is
-        // filled in) are the student's; shown here only if it fails.
-        let built = Command::new(env!("CARGO"))
-            .args(["build", "--offline", "--quiet"])
-            .current_dir(dir.path())
-            .env("CARGO_TARGET_DIR", &target)
-            .output()
-            .unwrap();
-        assert!(
-            built.status.success(),
-            "{}: the starter does not compile:\n{}",
-            e.name,
-            String::from_utf8_lossy(&built.stderr)
-        );
-
-        // Built one at a time: the flags2 starters share binary names.
-        let bin = target.join("debug").join(&e.solution.bin);
+        // Graded as a student's would be: its src/ in a fresh starter.
+        let bin = match submission::build(&e, dir.path(), Some(&target)).unwrap() {
+            Build::Built(built) => built.binary,
+            Build::Failed(log) => panic!("{}: the starter does not compile:\n{log}", e.name),
+        };
+        // Built and graded one at a time: the flags2 starters share binary names.
         let mut command = vec![bin.to_string_lossy().into_owned()];
         command.extend(e.scenario.args.iter().cloned());
         let graded = grade(
@@ -72,7 +67,7 @@ fn every_starter_compiles_and_scores_zero() {
 }
 
 /// Outside the emptied region the starter is the solution, line for line.
-fn assert_starter_is_the_solution_but_the_region(e: &flags_grader::Exercise, dir: &Path) {
+fn assert_starter_is_the_solution_but_the_region(e: &Exercise, dir: &Path) {
     let solution = workspace_root()
         .join("crates")
         .join(&e.solution.krate)
@@ -87,4 +82,49 @@ fn assert_starter_is_the_solution_but_the_region(e: &flags_grader::Exercise, dir
     assert_eq!(before(&starter), before(&solution), "{}", e.name);
     assert_eq!(after(&starter), after(&solution), "{}", e.name);
     assert_ne!(starter, solution, "{}: nothing was emptied", e.name);
+}
+
+/// A submission that fills the region in as the solution does scores full
+/// marks through the same path; one that does not compile scores zero,
+/// with the compiler's message.
+#[test]
+#[ignore = "builds crates: run with `cargo test -p flags-grader --test starters -- --ignored`"]
+fn a_filled_in_starter_scores_full_marks_and_a_broken_one_zero() {
+    let _one_at_a_time = TARGET.lock().unwrap_or_else(|e| e.into_inner());
+    let target = workspace_root().join("target/starters");
+    let e = exercise("flags2-threadpool").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_starter(&e, dir.path()).unwrap();
+    let solution = workspace_root()
+        .join("crates")
+        .join(&e.solution.krate)
+        .join(&e.solution.source);
+    std::fs::copy(&solution, dir.path().join(&e.solution.source)).unwrap();
+    let options = Options {
+        seed: 7,
+        stretch: 1.0,
+    };
+    let Build::Built(built) = submission::build(&e, dir.path(), Some(&target)).unwrap() else {
+        panic!("the solution does not compile as a submission");
+    };
+    let mut command = vec![built.binary.to_string_lossy().into_owned()];
+    command.extend(e.scenario.args.iter().cloned());
+    let graded = grade(&e, &command, options).unwrap();
+    assert_eq!(graded.score(), e.max_score(), "{:?}", graded.checks);
+
+    let source = dir.path().join(&e.solution.source);
+    let mut text = std::fs::read_to_string(&source).unwrap();
+    text.push_str("\nfn broken( {\n");
+    std::fs::write(&source, text).unwrap();
+    let Build::Failed(log) = submission::build(&e, dir.path(), Some(&target)).unwrap() else {
+        panic!("a syntax error compiled");
+    };
+    assert!(log.contains("unclosed delimiter"), "{log}");
+    let graded = flags_grader::not_built(&e, options, &log);
+    assert_eq!(graded.score(), 0);
+    assert!(
+        graded.output.contains("src/threadpool.rs"),
+        "{}",
+        graded.output
+    );
 }

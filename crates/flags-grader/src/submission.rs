@@ -1,0 +1,74 @@
+//! A student's Rust submission: the `src/` of a starter crate, built inside
+//! a freshly written starter so that its `Cargo.toml` (dependencies and
+//! their versions) is always the course's own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use tempfile::TempDir;
+
+use crate::manifest::Exercise;
+use crate::starter::{copy_dir, write_starter};
+
+/// A built submission: its binary, and the folder that holds it while it is
+/// graded.
+#[derive(Debug)]
+pub struct Built {
+    /// The exercise's binary, built from the submission.
+    pub binary: PathBuf,
+    _crate_dir: TempDir,
+}
+
+/// How a build came out.
+#[derive(Debug)]
+pub enum Build {
+    /// It compiled.
+    Built(Built),
+    /// It did not: the compiler's messages.
+    Failed(String),
+}
+
+/// Whether `dir` holds a Rust crate (a starter the student filled in).
+pub fn is_rust_crate(dir: &Path) -> bool {
+    dir.join("Cargo.toml").is_file() && dir.join("src").is_dir()
+}
+
+/// Builds the submission in `dir`: a fresh starter of `exercise` with the
+/// submission's `src/` in place of its own. `target_dir` is cargo's target
+/// folder (`None`: `CARGO_TARGET_DIR`, or one beside the build), so that a
+/// grading machine builds the dependencies once.
+pub fn build(exercise: &Exercise, dir: &Path, target_dir: Option<&Path>) -> anyhow::Result<Build> {
+    if !is_rust_crate(dir) {
+        bail!(
+            "{} holds no Rust crate (Cargo.toml and src/): give the submission's command after --",
+            dir.display()
+        );
+    }
+    let crate_dir = tempfile::tempdir()?;
+    write_starter(exercise, crate_dir.path())?;
+    std::fs::remove_dir_all(crate_dir.path().join("src"))?;
+    copy_dir(&dir.join("src"), &crate_dir.path().join("src"))
+        .with_context(|| format!("could not copy {}", dir.join("src").display()))?;
+    let target = match target_dir {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| crate_dir.path().join("target"), PathBuf::from),
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(&cargo)
+        .args(["build", "--quiet", "--bin", &exercise.solution.bin])
+        .current_dir(crate_dir.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .with_context(|| format!("could not run {}: is Rust installed?", cargo.display()))?;
+    if !output.status.success() {
+        let log = String::from_utf8_lossy(&output.stderr)
+            .replace(&*crate_dir.path().to_string_lossy(), "submission");
+        return Ok(Build::Failed(log));
+    }
+    Ok(Build::Built(Built {
+        binary: target.join("debug").join(&exercise.solution.bin),
+        _crate_dir: crate_dir,
+    }))
+}
