@@ -61,7 +61,12 @@ pub fn build(exercise: &Exercise, dir: &Path, target_dir: Option<&Path>) -> anyh
         .current_dir(crate_dir.path())
         .env("CARGO_TARGET_DIR", &target)
         .output()
-        .with_context(|| format!("could not run {}: is Rust installed?", cargo.display()))?;
+        .with_context(|| {
+            format!(
+                "could not run {}: is Rust installed?",
+                cargo.to_string_lossy()
+            )
+        })?;
     if !output.status.success() {
         let log = String::from_utf8_lossy(&output.stderr)
             .replace(&*crate_dir.path().to_string_lossy(), "submission");
