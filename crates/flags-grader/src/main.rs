@@ -90,8 +90,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.list {
         for e in exercises() {
             println!(
-                "{:<26} the book's {:<28} ({}, crate {})",
-                e.name, e.ports, e.strategy, e.solution.krate
+                "{:<26} {:>2} points  the book's {:<30} ({}, crate {})",
+                e.name,
+                e.max_score(),
+                e.ports,
+                e.strategy,
+                e.solution.krate
             );
         }
         return Ok(ExitCode::SUCCESS);

@@ -39,6 +39,12 @@ pub fn is_rust_crate(dir: &Path) -> bool {
 /// folder (`None`: `CARGO_TARGET_DIR`, or one beside the build), so that a
 /// grading machine builds the dependencies once.
 pub fn build(exercise: &Exercise, dir: &Path, target_dir: Option<&Path>) -> anyhow::Result<Build> {
+    if !dir.is_dir() {
+        bail!(
+            "{} is not a folder: give the folder of the student's submission",
+            dir.display()
+        );
+    }
     if !is_rust_crate(dir) {
         bail!(
             "{} holds no Rust crate (Cargo.toml and src/): give the submission's command after --",

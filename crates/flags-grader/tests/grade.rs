@@ -238,3 +238,26 @@ fn the_json_outputs_have_the_fields_of_their_formats() {
         "{text}"
     );
 }
+
+#[test]
+fn fail_under_sets_the_exit_status_by_the_score() {
+    let exit_code = |pass_mark: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_grade"))
+            .args([
+                "flags2-threadpool",
+                "--seed",
+                "2017",
+                "--fail-under",
+                pass_mark,
+                "--",
+            ])
+            .args(curl_command("hardcoded"))
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    // The hard-coded report loses its 2 points: 12 of 14.
+    assert_eq!(exit_code("13"), Some(1));
+    assert_eq!(exit_code("12"), Some(0));
+}
