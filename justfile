@@ -24,3 +24,13 @@ bench *ARGS:
 # The same table from a short run (under a minute).
 bench-quick:
     cargo bench -p benches -- --quick
+
+# Build the book (docs/) into target/book, installing mdBook if it is missing.
+book:
+    @command -v mdbook >/dev/null || cargo install mdbook --locked --version 0.5.4
+    mdbook build docs
+
+# Serve the book at http://localhost:3000, rebuilding on every change.
+book-serve:
+    @command -v mdbook >/dev/null || cargo install mdbook --locked --version 0.5.4
+    mdbook serve docs

@@ -6,6 +6,8 @@
 //! next to the best time the injected latency allows, so a student can see
 //! how close each strategy comes to the bound.
 //!
+//! The book's chapter: *Benchmarks: reading the table* (`docs/src/benchmarks.md`; `just book` builds it).
+//!
 //! The scenarios (the plans are seeded, so every run serves the same):
 //!
 //! | scenario | codes | server |
@@ -59,6 +61,7 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+// ANCHOR: pop20
 /// The chapter's opening table: the 20 codes, 50 ms each, no faults.
 pub fn pop20() -> Scenario {
     let mut codes = flags_common::pop20();
@@ -69,6 +72,7 @@ pub fn pop20() -> Scenario {
         codes,
     }
 }
+// ANCHOR_END: pop20
 
 /// The 194 flags, 20 ms plus a seeded jitter of 0 to 20 ms, no faults.
 pub fn all194_jitter() -> Scenario {
@@ -220,12 +224,15 @@ pub fn machine() -> String {
 /// The markdown table, with the machine and the notes.
 pub fn render_table(rows: &[Row], machine: &str, notes: &[String]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Machine: {machine}\n");
-    out.push_str(
-        "| scenario | variant | concurrency | median | 95% CI | ideal | efficiency | speed-up |\n\
-         |---|---|---:|---:|---|---:|---:|---:|\n",
-    );
-    for row in rows {
+    let _ = writeln!(out, "Machine: {machine}");
+    for (i, row) in rows.iter().enumerate() {
+        // One table per scenario, so each can be read (and quoted) alone.
+        if i == 0 || rows[i - 1].scenario != row.scenario {
+            out.push_str(
+                "\n| scenario | variant | concurrency | median | 95% CI | ideal | efficiency | speed-up |\n\
+                 |---|---|---:|---:|---|---:|---:|---:|\n",
+            );
+        }
         let e = row.estimate;
         let mark = |ok: bool| if ok { "" } else { " ✗" };
         let efficiency = match row.goal() {
@@ -476,6 +483,12 @@ mod tests {
         assert!(table.contains("| sweep | flags2-asyncio | 256 | 200.0 ms | 198.0 ms – 202.0 ms | 100.0 ms | 0.50 ✗ |"), "{table}");
         assert!(
             table.contains("| sweep | flags2-asyncio | 1 | 7.000 s |"),
+            "{table}"
+        );
+        // A table of its own for each scenario.
+        assert_eq!(
+            table.matches("| scenario | variant |").count(),
+            2,
             "{table}"
         );
         let notes = goal_notes(&rows, Some(100e-6));

@@ -6,6 +6,8 @@
 //! are random; ours are seeded, so every run, test, benchmark and grade is
 //! reproducible.
 //!
+//! The book's chapter: *The test server* (`docs/src/test-server.md`; `just book` builds it).
+//!
 //! - [`Plan`]: for a seed, a preset and a path, the status, delay and body;
 //!   and the ground truth ([`Plan::expected`], [`Plan::outcome`]) and the
 //!   ideal time ([`Plan::ideal_time`]) without any server.

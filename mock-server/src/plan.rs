@@ -410,6 +410,7 @@ impl Plan {
         self.faults.get(&cc).copied()
     }
 
+    // ANCHOR: answer
     /// The answer to `method path`, for the given attempt (0 for the first
     /// request of that path, 1 for the second…).
     pub fn answer(&self, method: &str, path: &str, attempt: u32) -> Answer {
@@ -469,6 +470,7 @@ impl Plan {
             }
         }
     }
+    // ANCHOR_END: answer
 
     /// The ground truth for the first request of a code's flag.
     pub fn expected(&self, cc: Code) -> Expected {
@@ -506,6 +508,7 @@ impl Plan {
         self.ideal_time_within(codes, workers, Duration::MAX)
     }
 
+    // ANCHOR: ideal_time
     /// [`Plan::ideal_time`] for a client that gives up after `timeout`: a
     /// request costs its delay or the timeout, whichever is less.
     pub fn ideal_time_within(&self, codes: &[Code], workers: usize, timeout: Duration) -> Duration {
@@ -522,6 +525,7 @@ impl Plan {
             .max()
             .unwrap_or_default()
     }
+    // ANCHOR_END: ideal_time
 }
 
 /// FNV-1a over the seed, a salt and a key, finished with splitmix64: a

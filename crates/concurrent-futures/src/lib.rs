@@ -8,6 +8,8 @@
 //! [`as_completed`] and [`Executor::map`]. The flags and loiter crates use it
 //! to port the book's scripts line for line.
 //!
+//! The book's chapter: *Where are the futures?* (`docs/src/futures.md`; `just book` builds it).
+//!
 //! ## A future is made by `submit`, never by hand
 //!
 //! There is no public way to build a [`Future`]: it stands for a call that
@@ -473,6 +475,7 @@ impl<T, E> fmt::Debug for Future<T, E> {
     }
 }
 
+// ANCHOR: as_completed
 /// Python's `as_completed(futures)`: yields each future as it finishes,
 /// whatever the order they were submitted in.
 pub fn as_completed<T, E>(futures: impl IntoIterator<Item = Future<T, E>>) -> AsCompleted<T, E>
@@ -495,6 +498,7 @@ where
     }
     AsCompleted { rx, remaining }
 }
+// ANCHOR_END: as_completed
 
 /// The iterator returned by [`as_completed`].
 pub struct AsCompleted<T, E> {

@@ -6,6 +6,8 @@
 //! all 20 requests are in flight together. One client is shared by all the
 //! downloads: it holds the connection pool.
 //!
+//! The book's chapter: *asyncio: one thread, every request in flight* (`docs/src/asyncio.md`; `just book` builds it).
+//!
 //! ```text
 //! $ cargo run -p flags-asyncio
 //! Using the built-in test server at http://127.0.0.1:35121/flags: DELAY preset, seed 1: delay 100 ms; no faults

@@ -33,6 +33,7 @@ fn assert_downloaded_once(server: &TestServer, dest: &std::path::Path, codes: &[
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
 }
 
+// ANCHOR: test_peak
 #[test]
 fn unbounded_puts_every_request_in_flight_at_once() {
     let server = TestServer::start_blocking(plan());
@@ -44,6 +45,7 @@ fn unbounded_puts_every_request_in_flight_at_once() {
     assert_eq!(server.peak_in_flight(), 194);
     assert_downloaded_once(&server, dest.path(), &all);
 }
+// ANCHOR_END: test_peak
 
 #[test]
 fn a_limit_caps_the_requests_in_flight_exactly() {

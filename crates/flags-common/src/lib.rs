@@ -1,5 +1,7 @@
 //! # flags-common: what every flags variant shares
 //!
+//! The book's chapter: *Sequential downloads* (`docs/src/sequential.md`; `just book` builds it).
+//!
 //! The book's downloaders differ only in how they schedule the downloads:
 //! one after another, on a thread pool, or as async tasks. Everything else
 //! lives here, so that the diff between two variants is exactly the

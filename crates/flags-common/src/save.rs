@@ -40,6 +40,7 @@ pub fn flag_filename(cc: Code) -> String {
     format!("{}.gif", cc.lower())
 }
 
+// ANCHOR: save_flag
 /// Saves `img` as `dest_dir/filename` (the book's `save_flag`), atomically.
 ///
 /// The bytes go to a hidden temporary file in the same folder, which is then
@@ -70,6 +71,7 @@ pub fn save_flag(img: &[u8], dest_dir: &Path, filename: &str) -> Result<PathBuf,
     tmp.persist(&path).map_err(|e| write_err(e.error))?;
     Ok(path)
 }
+// ANCHOR_END: save_flag
 
 /// A name with no separators, not `.` or `..`, not hidden, no control chars.
 fn is_plain_file_name(name: &str) -> bool {

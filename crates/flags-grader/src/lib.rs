@@ -1,5 +1,7 @@
 //! # flags-grader: grade any submission against the seeded server
 //!
+//! The book's chapter: *An instructor's guide to grading* (`docs/src/grading.md`; `just book` builds it).
+//!
 //! The grader runs a student's program, in any language, against the
 //! in-process deterministic server, and judges it by what the server saw
 //! and what landed on disk, never by a stopwatch alone:

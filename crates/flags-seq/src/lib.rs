@@ -7,6 +7,8 @@
 //! scripts do `from flags import save_flag, get_flag, main`, so the diff
 //! between two variants is only how they schedule `download_one`.
 //!
+//! The book's chapter: *Sequential downloads* (`docs/src/sequential.md`; `just book` builds it).
+//!
 //! ```text
 //! $ cargo run -p flags-seq
 //! Using the built-in test server at http://127.0.0.1:40227/flags: DELAY preset, seed 1: delay 100 ms; no faults

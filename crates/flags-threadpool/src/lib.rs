@@ -1,5 +1,8 @@
 //! # flags-threadpool: the same downloads on a pool of threads
 //!
+//! The book's chapter: *A thread pool with map* (`docs/src/threadpool.md`; `just book` builds it).
+//! `submit` and `as_completed` are in *Where are the futures?* (`docs/src/futures.md`).
+//!
 //! Ports the book's two thread-pool scripts. Both import `get_flag`,
 //! `download_one` and `main` from [`flags_seq`], so what differs from the
 //! sequential version is only how `download_one` is scheduled:

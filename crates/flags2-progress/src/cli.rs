@@ -18,6 +18,7 @@ use crate::{Config, Flags2Error};
 /// Against the book's public site, at most this many requests at once.
 pub const POLITE_CONCUR_REQ: usize = 10;
 
+// ANCHOR: cli
 #[derive(Debug, Parser)]
 #[command(about = "Download flags for country codes. Default: top 20 countries by population.")]
 struct Cli {
@@ -65,6 +66,7 @@ struct Cli {
     #[arg(long)]
     names: bool,
 }
+// ANCHOR_END: cli
 
 /// A usage error: printed as the book does, `*** Usage error: …`, exit 2.
 struct UsageError(String);

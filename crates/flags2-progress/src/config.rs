@@ -122,6 +122,7 @@ impl Config {
         Ok(http::async_client(&self.site.base_url, self.timeout)?)
     }
 
+    // ANCHOR: progress_bar
     /// A progress bar over `len` downloads, on stderr like tqdm: drawn only
     /// on a terminal, and never in verbose mode.
     pub fn progress_bar(&self, len: usize) -> ProgressBar {
@@ -145,7 +146,9 @@ impl Config {
         );
         bar
     }
+    // ANCHOR_END: progress_bar
 
+    // ANCHOR: retry_wait
     /// If `err` is worth another try and tries are left, how long to wait
     /// first: exponential backoff (0.1 s, 0.2 s, 0.4 s…) with a jitter of
     /// ±50 %, so that clients that failed together do not retry together.
@@ -172,6 +175,7 @@ impl Config {
         ));
         Some(wait)
     }
+    // ANCHOR_END: retry_wait
 
     /// Saves a flag as `{cc}.gif`, or after its country with `--names`
     /// (`Congo_(Kinshasa).gif`), atomically.

@@ -9,6 +9,8 @@
 //! counting and the report, and differ only in how they schedule
 //! `download_one`.
 //!
+//! The book's chapter: *flags2: progress bars, errors and the command line* (`docs/src/flags2.md`; `just book` builds it).
+//!
 //! ```text
 //! $ cargo run -p flags2-progress --bin flags2-threadpool -- -e -m 100
 //! Using the built-in test server at http://127.0.0.1:41721/flags: ERROR preset, seed 1: delay 50 ms + up to 150 ms jitter; 25% of flags answer 418

@@ -6,6 +6,8 @@
 //! workers with [`Executor::map`]; [`run`] then prints each result as the
 //! lazy iterator hands it over.
 //!
+//! The book's chapter: *Executor.map and loiter* (`docs/src/executor-map.md`; `just book` builds it).
+//!
 //! ## Sample run
 //!
 //! ```text

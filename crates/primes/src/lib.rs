@@ -1,5 +1,7 @@
 //! # primes: CPU-bound work, sequentially, with threads and with processes
 //!
+//! The book's chapter: *CPU-bound work and the GIL* (`docs/src/primes.md`; `just book` builds it).
+//!
 //! Ports the book's `sequential.py` and `proc_pool.py` (2nd edition, ch. 19
 //! "Concurrency Models in Python" and ch. 20 "Concurrent Executors"): check
 //! the book's 20 [`NUMBERS`] for primality by trial division and print how
