@@ -124,7 +124,16 @@ pub fn check_book(src: &Path) -> Vec<String> {
         let dir = chapter.parent().unwrap_or(src);
         for include in includes(&text) {
             let file = dir.join(&include.path);
-            let what = format!("{name}: {{{{#include {}}}}}", include.path);
+            let suffix = match &include.selector {
+                Selector::Whole => String::new(),
+                Selector::Anchor(anchor) => format!(":{anchor}"),
+                Selector::Lines(a, b) => format!(
+                    ":{}:{}",
+                    a.map_or(String::new(), |n| n.to_string()),
+                    b.map_or(String::new(), |n| n.to_string())
+                ),
+            };
+            let what = format!("{name}: {{{{#include {}{suffix}}}}}", include.path);
             let Ok(target) = std::fs::read_to_string(&file) else {
                 problems.push(format!("{what}: no file {}", file.display()));
                 continue;
