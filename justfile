@@ -25,6 +25,10 @@ bench *ARGS:
 bench-quick:
     cargo bench -p benches -- --quick
 
+# Grade a submission of an exercise (`just grade --list`; options: `just grade --help`).
+grade *ARGS:
+    cargo run --release -p flags-grader --bin grade -- {{ARGS}}
+
 # Build the book (docs/) into target/book, installing mdBook if it is missing.
 book:
     @command -v mdbook >/dev/null || cargo install mdbook --locked --version 0.5.4
