@@ -127,7 +127,8 @@ pub fn grade(exercise: &Exercise, command: &[String], options: Options) -> std::
     }
     let mut rerun: Option<Attempt> = None;
     for spec in &exercise.checks {
-        let (name, mut passed, mut message) =
+        let name = check_name(spec.check, exercise, &truth, options.stretch);
+        let (mut passed, mut message) =
             check(spec.check, exercise, &plan, &truth, &first, options.stretch);
         let mut status = if passed {
             Status::Passed
@@ -141,7 +142,7 @@ pub fn grade(exercise: &Exercise, command: &[String], options: Options) -> std::
                 rerun = Some(run_once(&plan, command, limit)?);
             }
             let second = rerun.as_ref().expect("just set");
-            let (_, again, again_message) =
+            let (again, again_message) =
                 check(spec.check, exercise, &plan, &truth, second, options.stretch);
             if again {
                 status = Status::Flaky;
@@ -247,7 +248,7 @@ fn check_name(kind: CheckKind, exercise: &Exercise, truth: &Truth, stretch: f64)
     }
 }
 
-/// One check of one run: its name, whether it passed, and why.
+/// One check of one run: whether it passed, and why.
 fn check(
     kind: CheckKind,
     exercise: &Exercise,
@@ -255,8 +256,7 @@ fn check(
     truth: &Truth,
     run: &Attempt,
     stretch: f64,
-) -> (String, bool, String) {
-    let name = check_name(kind, exercise, truth, stretch);
+) -> (bool, String) {
     let s = &exercise.scenario;
     match kind {
         CheckKind::Exit => {
@@ -276,15 +276,15 @@ fn check(
                 Ending::TimedOut => (false, format!("still running after {limit:.0} s: killed")),
                 Ending::NotStarted(why) => (false, why.clone()),
             };
-            (name, passed, message)
+            (passed, message)
         }
         CheckKind::Files => {
             let ok: Vec<Code> = truth.ok().collect();
             let expected = expected_files(plan, &ok);
             let problems = folder_problems(run.dest.path(), &expected);
             match problems.first() {
-                None => (name, true, format!("{} flags, all whole", expected.len())),
-                Some(first) => (name, false, format!("{first}{}", more(problems.len()))),
+                None => (true, format!("{} flags, all whole", expected.len())),
+                Some(first) => (false, format!("{first}{}", more(problems.len()))),
             }
         }
         CheckKind::Once => {
@@ -302,11 +302,10 @@ fn check(
             }
             match problems.first() {
                 None => (
-                    name,
                     true,
                     format!("{} flags, one request each", truth.codes.len()),
                 ),
-                Some(first) => (name, false, format!("{first}{}", more(problems.len()))),
+                Some(first) => (false, format!("{first}{}", more(problems.len()))),
             }
         }
         CheckKind::Floor => {
@@ -317,7 +316,7 @@ fn check(
                 exercise.strategy,
                 s.floor
             );
-            (name, peak >= s.floor, message)
+            (peak >= s.floor, message)
         }
         CheckKind::Ceiling => {
             let peak = peak_in_flight(&run.observations);
@@ -329,14 +328,12 @@ fn check(
             );
             // No request at all proves nothing about a limit.
             if run.observations.is_empty() {
-                return (
-                    name,
-                    false,
+                return (false,
                     "the server saw no request: a limit is only shown by a run that asks for the flags"
                         .to_owned(),
                 );
             }
-            (name, peak <= s.ceiling, message)
+            (peak <= s.ceiling, message)
         }
         CheckKind::Report => {
             let expected = truth.tally;
@@ -378,7 +375,7 @@ fn check(
                     ),
                 }
             };
-            (name, passed, message)
+            (passed, message)
         }
         CheckKind::Time => {
             let ideal = plan.ideal_time(&truth.codes, s.ceiling);
@@ -400,7 +397,6 @@ fn check(
                 .count();
             if asked < truth.codes.len() {
                 return (
-                    name,
                     false,
                     format!(
                         "took {wall:.2} s, but asked for only {asked} of the {} flags",
@@ -409,7 +405,6 @@ fn check(
                 );
             }
             (
-                name,
                 wall <= limit && run.ending == Ending::Exited(Some(0)),
                 message,
             )
