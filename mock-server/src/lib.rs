@@ -42,4 +42,4 @@ pub use plan::{Answer, DEFAULT_SEED, Expected, Fault, Plan, Preset, Resource};
 pub use record::{Observation, Recorder, peak_in_flight, requests_per_path};
 pub use serve::{SpawnedServer, serve};
 pub use test_server::TestServer;
-pub use verify::{expected_files, folder_problems};
+pub use verify::{ClientFailed, expected_files, folder_problems, run_client};

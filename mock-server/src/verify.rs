@@ -59,6 +59,38 @@ pub fn folder_problems(dir: &Path, expected: &BTreeMap<String, Bytes>) -> Vec<St
     problems
 }
 
+/// A client program that could not start or did not exit 0, and what it
+/// said on stderr. `Debug` prints the stderr as it is, so that a test's
+/// `unwrap()` shows the client's own message, line breaks and all.
+pub struct ClientFailed {
+    /// How it ended: "could not start: …" or "exit status: 2".
+    pub why: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for ClientFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the client {}:\n{}", self.why, self.stderr)
+    }
+}
+
+/// Runs a client program to the end and returns its standard output, or
+/// how it failed: what every test that runs a flags binary needs first.
+pub fn run_client(command: &mut std::process::Command) -> Result<String, ClientFailed> {
+    let out = command.output().map_err(|err| ClientFailed {
+        why: format!("could not start: {err}"),
+        stderr: String::new(),
+    })?;
+    if !out.status.success() {
+        return Err(ClientFailed {
+            why: out.status.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

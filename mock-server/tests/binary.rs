@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use mock_server::{Plan, Preset};
+use mock_server::{Plan, Preset, run_client};
 
 fn mock_server() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mock-server"))
@@ -11,25 +11,17 @@ fn mock_server() -> Command {
 
 #[test]
 fn truth_prints_one_line_per_code_matching_the_plan() {
-    let out = mock_server()
-        .args([
-            "truth",
-            "error",
-            "--seed",
-            "7",
-            "--delay-ms",
-            "10",
-            "--jitter-ms",
-            "10",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_client(mock_server().args([
+        "truth",
+        "error",
+        "--seed",
+        "7",
+        "--delay-ms",
+        "10",
+        "--jitter-ms",
+        "10",
+    ]))
+    .unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 676);
     let plan = Plan::preset(Preset::Error)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use flags_common::{Code, pop20};
 use flags_seq::Config;
-use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems};
+use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems, run_client};
 
 fn plan() -> Plan {
     Plan::preset(Preset::Local).delay(Duration::from_millis(100))
@@ -84,23 +84,18 @@ fn the_first_error_cancels_the_rest() {
 fn the_binary_takes_a_limit_and_prints_the_books_lines() {
     let server = TestServer::start_blocking(plan());
     let dest = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_flags-asyncio"))
-        .args([
-            "--max-concurrency",
-            "4",
-            "--server",
-            &server.base_url(),
-            "--dest",
-        ])
-        .arg(dest.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = run_client(
+        Command::new(env!("CARGO_BIN_EXE_flags-asyncio"))
+            .args([
+                "--max-concurrency",
+                "4",
+                "--server",
+                &server.base_url(),
+                "--dest",
+            ])
+            .arg(dest.path()),
+    )
+    .unwrap();
     let (codes, closing) = stdout.split_once('\n').unwrap();
     assert_eq!(codes.split_whitespace().count(), 20, "{stdout}");
     assert!(closing.starts_with("20 flags downloaded in "), "{stdout}");

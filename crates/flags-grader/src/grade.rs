@@ -311,28 +311,29 @@ fn check(
         CheckKind::Floor => {
             let peak = peak_in_flight(&run.observations);
             let message = format!(
-                "the server saw at most {peak} request{} in flight; {} should reach {}",
-                if peak == 1 { "" } else { "s" },
+                "{}; {} should reach {}",
+                saw_in_flight(peak),
                 exercise.strategy,
                 s.floor
             );
             (peak >= s.floor, message)
         }
         CheckKind::Ceiling => {
-            let peak = peak_in_flight(&run.observations);
-            let message = format!(
-                "the server saw at most {peak} request{} in flight; {} allows at most {}",
-                if peak == 1 { "" } else { "s" },
-                exercise.strategy,
-                s.ceiling
-            );
             // No request at all proves nothing about a limit.
             if run.observations.is_empty() {
-                return (false,
+                return (
+                    false,
                     "the server saw no request: a limit is only shown by a run that asks for the flags"
                         .to_owned(),
                 );
             }
+            let peak = peak_in_flight(&run.observations);
+            let message = format!(
+                "{}; {} allows at most {}",
+                saw_in_flight(peak),
+                exercise.strategy,
+                s.ceiling
+            );
             (peak <= s.ceiling, message)
         }
         CheckKind::Report => {
@@ -410,6 +411,14 @@ fn check(
             )
         }
     }
+}
+
+/// "the server saw at most 3 requests in flight"
+fn saw_in_flight(peak: usize) -> String {
+    format!(
+        "the server saw at most {peak} request{} in flight",
+        if peak == 1 { "" } else { "s" }
+    )
 }
 
 fn more(n: usize) -> String {

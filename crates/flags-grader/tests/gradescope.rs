@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use mock_server::run_client;
 use serde_json::Value;
 
 fn scripts() -> PathBuf {
@@ -16,18 +17,14 @@ fn scripts() -> PathBuf {
 /// `autograder/source`. Returns the zip's entries.
 fn make_autograder(autograder: &Path, args: &[&str]) -> Vec<String> {
     let zip = autograder.join("autograder.zip");
-    let made = Command::new("bash")
-        .arg(scripts().join("make-autograder.sh"))
-        .args(args)
-        .arg("--output")
-        .arg(&zip)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    run_client(
+        Command::new("bash")
+            .arg(scripts().join("make-autograder.sh"))
+            .args(args)
+            .arg("--output")
+            .arg(&zip),
+    )
+    .unwrap();
     let listed = Command::new("python3")
         .args(["-m", "zipfile", "-l"])
         .arg(&zip)

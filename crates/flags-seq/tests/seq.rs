@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use flags_common::{Code, pop20};
 use flags_seq::{Config, download_many};
-use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems};
+use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems, run_client};
 
 fn plan() -> Plan {
     Plan::preset(Preset::Delay)
@@ -60,17 +60,12 @@ fn flags_seq() -> Command {
 fn the_binary_prints_codes_then_the_books_closing_line() {
     let server = TestServer::start_blocking(plan());
     let dest = tempfile::tempdir().unwrap();
-    let out = flags_seq()
-        .args(["--server", &server.base_url(), "--dest"])
-        .arg(dest.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = run_client(
+        flags_seq()
+            .args(["--server", &server.base_url(), "--dest"])
+            .arg(dest.path()),
+    )
+    .unwrap();
     let (codes, closing) = stdout.split_once('\n').unwrap();
     assert_eq!(
         codes,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use flags_common::{Code, pop20};
 use flags_seq::Config;
-use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems};
+use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems, run_client};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -107,17 +107,12 @@ fn futures_run_three_at_a_time_and_complete_in_their_own_order() {
 fn the_futures_binary_prints_each_future_scheduled_and_completed() {
     let server = TestServer::start_blocking(Plan::preset(Preset::Local).delay(ms(20)));
     let dest = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_flags-threadpool-futures"))
-        .args(["--server", &server.base_url(), "--dest"])
-        .arg(dest.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = run_client(
+        Command::new(env!("CARGO_BIN_EXE_flags-threadpool-futures"))
+            .args(["--server", &server.base_url(), "--dest"])
+            .arg(dest.path()),
+    )
+    .unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     for (line, cc) in lines.iter().zip(["BR", "CN", "ID", "IN", "US"]) {
         let rest = line
