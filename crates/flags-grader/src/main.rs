@@ -46,7 +46,7 @@ struct Cli {
     #[arg(long)]
     seed: Option<u64>,
     /// Scale the time limits, for a slow machine.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     stretch: f64,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -128,6 +128,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     // Resolved now: a submission's folder may become the working directory.
     let output_path = cli.output.as_deref().map(std::path::absolute).transpose()?;
+    // Checked before grading, so that a typo does not throw a grading away.
+    if let Some(dir) = output_path.as_deref().and_then(Path::parent) {
+        if !dir.is_dir() {
+            bail!(
+                "--output: the folder {} does not exist: create it or choose another",
+                dir.display()
+            );
+        }
+    }
     let with_args = |program: &Path| -> Vec<String> {
         std::iter::once(program.to_string_lossy().into_owned())
             .chain(exercise.scenario.args.iter().cloned())

@@ -261,3 +261,43 @@ fn fail_under_sets_the_exit_status_by_the_score() {
     assert_eq!(exit_code("13"), Some(1));
     assert_eq!(exit_code("12"), Some(0));
 }
+
+#[test]
+fn bad_invocations_exit_2_with_one_line_that_names_the_fix() {
+    let cases: [(&[&str], &str); 6] = [
+        (&[], "name an exercise: one of flags-seq,"),
+        (&["flags-nope", "--", "true"], "no exercise \"flags-nope\""),
+        (&["flags-seq"], "give the submission's command after --"),
+        (
+            &["flags-seq", "--stretch", "-1", "--", "true"],
+            "--stretch must be a positive number",
+        ),
+        (
+            &["flags-seq", "--submission", "/nonexistent/folder"],
+            "is not a folder: give the folder of the student's submission",
+        ),
+        (
+            &[
+                "flags-seq",
+                "--output",
+                "/nonexistent/folder/r.json",
+                "--",
+                "true",
+            ],
+            "--output: the folder /nonexistent/folder does not exist",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_grade"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(expected),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
+}
