@@ -29,6 +29,7 @@
 pub mod countries;
 mod flag_gif;
 mod flags;
+mod gate;
 mod plan;
 mod record;
 mod serve;
@@ -38,6 +39,7 @@ mod verify;
 
 pub use flag_gif::flag_gif;
 pub use flags::{Flag, FlagDirError, FlagSet};
+pub use gate::{Expiry, Gate, GateReport};
 pub use plan::{Answer, DEFAULT_SEED, Expected, Fault, Plan, Preset, Resource};
 pub use record::{Observation, Recorder, peak_in_flight, requests_per_path};
 pub use serve::{SpawnedServer, serve};

@@ -17,12 +17,16 @@ pub struct Observation {
     pub path: String,
     /// When it arrived, since the server started.
     pub arrival: Duration,
-    /// How long the server held it before answering.
+    /// How long the server held it before answering: the plan's delay, or
+    /// for a server that records the real end (the grading server), the
+    /// time until the answer left or the client hung up.
     pub delay: Duration,
     /// The status answered.
     pub status: u16,
     /// How many requests for this path came before it.
     pub attempt: u32,
+    /// The client hung up before the answer left (a client timeout).
+    pub abandoned: bool,
 }
 
 impl Observation {
@@ -40,6 +44,8 @@ impl Observation {
 pub struct Recorder {
     start: Instant,
     keep_log: bool,
+    /// Whether the server reports when each request ends ([`Recorder::end`]).
+    real_ends: bool,
     // A std Mutex, not a tokio one: it is held for a few instructions and
     // never across an `.await`.
     state: Mutex<State>,
@@ -49,6 +55,9 @@ pub struct Recorder {
 struct State {
     attempts: HashMap<Resource, u32>,
     log: Vec<Observation>,
+    /// Parallel to `log`: whether the request has ended (answered or
+    /// abandoned), for a recorder that records real ends.
+    ended: Vec<bool>,
 }
 
 impl Recorder {
@@ -58,13 +67,35 @@ impl Recorder {
         Recorder {
             start: Instant::now(),
             keep_log,
+            real_ends: false,
             state: Mutex::default(),
+        }
+    }
+
+    /// A recorder that keeps every observation with its real end: how long
+    /// the server really held it, gate included, and whether the client
+    /// hung up first.
+    pub(crate) fn with_real_ends() -> Recorder {
+        Recorder {
+            real_ends: true,
+            ..Recorder::new(true)
         }
     }
 
     /// The plan's answer to `method path`, counting the attempt and logging
     /// the observation.
     pub fn answer(&self, plan: &Plan, method: &str, path: &str) -> Answer {
+        self.arrive(plan, method, path).1
+    }
+
+    /// When the recorder started: the zero of every observation's clock.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// As [`Recorder::answer`], for a server that will also say when the
+    /// request ended ([`Recorder::end`]): the log index and the answer.
+    pub(crate) fn arrive(&self, plan: &Plan, method: &str, path: &str) -> (usize, Answer) {
         let arrival = self.start.elapsed();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let attempt = match Resource::parse(path) {
@@ -76,6 +107,7 @@ impl Recorder {
             None => 0,
         };
         let answer = plan.answer(method, path, attempt);
+        let index = state.log.len();
         if self.keep_log {
             state.log.push(Observation {
                 method: method.to_owned(),
@@ -84,18 +116,37 @@ impl Recorder {
                 delay: answer.delay,
                 status: answer.status,
                 attempt,
+                abandoned: false,
             });
+            state.ended.push(false);
         }
-        answer
+        (index, answer)
     }
 
-    /// Every request seen so far, in arrival order.
+    /// The request logged at `index` ended now: answered, or abandoned by
+    /// its client.
+    pub(crate) fn end(&self, index: usize, abandoned: bool) {
+        let now = self.start.elapsed();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(obs) = state.log.get_mut(index) {
+            obs.delay = now.saturating_sub(obs.arrival);
+            obs.abandoned = abandoned;
+            state.ended[index] = true;
+        }
+    }
+
+    /// Every request seen so far, in arrival order. With real ends
+    /// recorded, a request still in flight shows as held until now.
     pub fn observations(&self) -> Vec<Observation> {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .log
-            .clone()
+        let now = self.start.elapsed();
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut log = state.log.clone();
+        if self.real_ends {
+            for (obs, _) in log.iter_mut().zip(&state.ended).filter(|(_, ended)| !**ended) {
+                obs.delay = now.saturating_sub(obs.arrival);
+            }
+        }
+        log
     }
 }
 
@@ -141,6 +192,7 @@ mod tests {
             delay: Duration::from_millis(delay_ms),
             status: 200,
             attempt: 0,
+            abandoned: false,
         }
     }
 

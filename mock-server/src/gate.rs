@@ -1,0 +1,202 @@
+//! The gate: the grading server holds answers back so that a client's
+//! concurrency is *seen*, not timed.
+//!
+//! A stopwatch cannot tell a thread pool from a sequential loop on a busy
+//! machine: a pool that starts slowly looks sequential, and a fast loop
+//! looks concurrent. The gate makes the server wait for the client instead,
+//! so that the verdict is the same on any machine:
+//!
+//! - **Ramp.** No answer leaves until `floor` requests are in flight at
+//!   once (then, after a short quiet `settle`, so that a client that sends
+//!   more than it may shows it), or more than `ceiling` are. A pool of N
+//!   reaches N however slowly its threads start; a loop shows 1.
+//! - **Refill.** While codes remain unasked, the last request in flight is
+//!   not answered until another one arrives. A pool refills a free worker
+//!   at once, so it never waits here for long; a client that works in
+//!   batches (start N, wait for all N, start the next N) or one at a time
+//!   never sends that request, and the hold expires.
+//!
+//! Each rule holds an answer for at most `hold`. When a hold expires the
+//! rule is recorded as expired and switched off for the rest of the run, so
+//! a wrong client costs the grader `hold` once, not once per request.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use crate::timer;
+
+/// What the gate holds back, and for how long at most.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// No answer leaves before this many requests are in flight at once.
+    pub floor: usize,
+    /// More than this many in flight opens the ramp at once (a client that
+    /// ignores its limit has shown it).
+    pub ceiling: usize,
+    /// The paths the client is meant to ask for: while some are unasked,
+    /// the last request in flight waits for the next (the refill rule).
+    pub expected: BTreeSet<String>,
+    /// The most any answer is held by a rule.
+    pub hold: Duration,
+    /// How long the ramp waits, once at the floor, for more requests.
+    pub settle: Duration,
+    /// Whether the refill rule applies (a pool or a semaphore; not a
+    /// sequential client, whose every answer would otherwise wait).
+    pub refill: bool,
+}
+
+/// A rule whose hold ran out: the client never did what it waited for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// When it ran out, on the server's clock.
+    pub at: Duration,
+    /// Requests in flight then.
+    pub in_flight: usize,
+    /// Expected paths not yet asked for then.
+    pub unasked: usize,
+}
+
+/// What the gate saw over a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GateReport {
+    /// The ramp never reached the floor: the hold ran out.
+    pub ramp_expired: Option<Expiry>,
+    /// The last request in flight waited for a refill that never came.
+    pub refill_expired: Option<Expiry>,
+}
+
+/// The gate's live state, shared by every request of a server.
+#[derive(Debug)]
+pub(crate) struct GateState {
+    gate: Gate,
+    start: Instant,
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+#[derive(Debug)]
+struct State {
+    in_flight: usize,
+    asked: HashSet<String>,
+    unasked: usize,
+    last_arrival: Instant,
+    ramp_open: bool,
+    refill_off: bool,
+    report: GateReport,
+}
+
+/// What a due answer does now.
+enum Decision {
+    Release,
+    WaitUntil(Instant),
+}
+
+impl GateState {
+    pub(crate) fn new(gate: Gate, start: Instant) -> GateState {
+        let unasked = gate.expected.len();
+        // A sequential exercise (floor 1) needs no ramp.
+        let ramp_open = gate.floor <= 1;
+        GateState {
+            gate,
+            start,
+            state: Mutex::new(State {
+                in_flight: 0,
+                asked: HashSet::new(),
+                unasked,
+                last_arrival: start,
+                ramp_open,
+                refill_off: false,
+                report: GateReport::default(),
+            }),
+            changed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A request arrived.
+    pub(crate) fn arrive(&self, path: &str) {
+        let mut s = self.lock();
+        s.in_flight += 1;
+        s.last_arrival = Instant::now();
+        if self.gate.expected.contains(path) && s.asked.insert(path.to_owned()) {
+            s.unasked -= 1;
+        }
+        drop(s);
+        self.changed.notify_waiters();
+    }
+
+    /// A request left without its answer (the client hung up).
+    pub(crate) fn abandon(&self) {
+        self.lock().in_flight -= 1;
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until the answer of a request that is due may leave, and
+    /// counts it out of flight.
+    pub(crate) async fn release(&self) {
+        let mut since = Instant::now();
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            // Registered before the state is read, so no change is missed.
+            changed.as_mut().enable();
+            let until = match self.decide(&mut since) {
+                Decision::Release => return,
+                Decision::WaitUntil(until) => until,
+            };
+            tokio::select! {
+                () = changed => {}
+                () = timer::sleep_until(until) => {}
+            }
+        }
+    }
+
+    fn decide(&self, since: &mut Instant) -> Decision {
+        let g = &self.gate;
+        let now = Instant::now();
+        let mut s = self.lock();
+        let expiry = |s: &State| Expiry {
+            at: now - self.start,
+            in_flight: s.in_flight,
+            unasked: s.unasked,
+        };
+        if !s.ramp_open {
+            let target = g.floor.min(s.in_flight + s.unasked);
+            let settled = now >= s.last_arrival + g.settle;
+            if s.in_flight > g.ceiling || (s.in_flight >= target && settled) {
+                s.ramp_open = true;
+                *since = now;
+            } else if now >= *since + g.hold {
+                s.report.ramp_expired = Some(expiry(&s));
+                s.ramp_open = true;
+                *since = now;
+            } else if s.in_flight >= target {
+                return Decision::WaitUntil((s.last_arrival + g.settle).min(*since + g.hold));
+            } else {
+                return Decision::WaitUntil(*since + g.hold);
+            }
+        }
+        if g.refill && !s.refill_off && s.in_flight == 1 && s.unasked > 0 {
+            if now >= *since + g.hold {
+                s.report.refill_expired = Some(expiry(&s));
+                s.refill_off = true;
+            } else {
+                return Decision::WaitUntil(*since + g.hold);
+            }
+        }
+        s.in_flight -= 1;
+        drop(s);
+        self.changed.notify_waiters();
+        Decision::Release
+    }
+
+    pub(crate) fn report(&self) -> GateReport {
+        self.lock().report
+    }
+}
