@@ -142,7 +142,11 @@ impl Recorder {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut log = state.log.clone();
         if self.real_ends {
-            for (obs, _) in log.iter_mut().zip(&state.ended).filter(|(_, ended)| !**ended) {
+            for (obs, _) in log
+                .iter_mut()
+                .zip(&state.ended)
+                .filter(|(_, ended)| !**ended)
+            {
                 obs.delay = now.saturating_sub(obs.arrival);
             }
         }

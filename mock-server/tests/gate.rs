@@ -18,7 +18,10 @@ fn gate(floor: usize, codes: &[Code], hold: Duration) -> Gate {
     Gate {
         floor,
         ceiling: floor,
-        expected: codes.iter().map(|&cc| flag_url("/flags", cc)).collect::<BTreeSet<_>>(),
+        expected: codes
+            .iter()
+            .map(|&cc| flag_url("/flags", cc))
+            .collect::<BTreeSet<_>>(),
         hold,
         settle: Duration::from_millis(20),
         refill: floor > 1,
@@ -77,7 +80,9 @@ fn a_loop_lets_both_holds_expire_and_shows_one_in_flight() {
         get(&client, server.base_url(), cc);
     }
     let report = server.gate_report().unwrap();
-    let ramp = report.ramp_expired.expect("the ramp waited for 4 in flight");
+    let ramp = report
+        .ramp_expired
+        .expect("the ramp waited for 4 in flight");
     assert_eq!((ramp.in_flight, ramp.unasked), (1, 2));
     let refill = report.refill_expired.expect("the refill never came");
     assert_eq!((refill.in_flight, refill.unasked), (1, 2));
@@ -102,7 +107,9 @@ fn batches_reach_the_floor_but_never_refill() {
     }
     let report = server.gate_report().unwrap();
     assert_eq!(report.ramp_expired, None, "4 at once opens the ramp");
-    let refill = report.refill_expired.expect("the batch waited for its last");
+    let refill = report
+        .refill_expired
+        .expect("the batch waited for its last");
     assert_eq!((refill.in_flight, refill.unasked), (1, 4));
     assert_eq!(peak_in_flight(&server.observations()), 4);
 }

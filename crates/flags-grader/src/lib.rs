@@ -2,30 +2,35 @@
 //!
 //! The book's chapter: *An instructor's guide to grading* (`docs/src/grading.md`; `just book` builds it).
 //!
-//! The grader runs a student's program, in any language, against the
+//! The grader runs a student's program, in any language, against an
 //! in-process deterministic server, and judges it by what the server saw
-//! and what landed on disk, never by a stopwatch alone:
+//! and what landed on disk, never by a stopwatch:
 //!
-//! - it ran and exited 0 within the time limit;
-//! - it saved exactly the flags the server sent, byte for byte, and
-//!   nothing else (no partial or temporary file);
-//! - it asked for each flag exactly once;
-//! - the server saw at least as many requests in flight as the strategy
-//!   should reach (a floor), and never more than allowed (a ceiling);
-//! - its report's counts equal the plan's ground truth;
-//! - its wall time is within a generous multiple of the ideal time.
+//! - it exited 0, and nothing of it ran on, asked or wrote afterwards (it
+//!   runs in a process group of its own, ended with everything it started);
+//! - at its exit it had saved exactly the flags the server sent, byte for
+//!   byte, and nothing else (no partial or temporary file);
+//! - it asked for each flag it was given exactly once, and nothing else;
+//! - the server saw at least the floor of requests in flight at once: a
+//!   gate holds the first answers until they are, however slowly the
+//!   client starts;
+//! - it kept its pool busy: the last request in flight is held until the
+//!   next arrives, which a pool sends at once and a batching or
+//!   sequential client never does;
+//! - it never had more requests in flight than allowed (a ceiling);
+//! - its report's counts equal the plan's ground truth.
 //!
 //! ```text
 //! $ cargo run -p flags-grader --bin grade -- flags2-threadpool --crate flags2-progress
-//! $ grade flags2-threadpool --student ada -- python3 student.py -s {url} --dest {dest} -m 8 A B C D
+//! $ grade flags2-threadpool -- python3 student.py -s {url} --dest {dest} -m 8 {codes}
 //! $ grade --init flags2-threadpool my-starter
 //! ```
 //!
-//! Each exercise is one manifest in `exercises/`. The seed differs per
-//! grading run (or is derived from `--student ID`), so no output can be
-//! hard-coded, while a rerun of the same student is identical. A
-//! timing-dependent check that fails is run again; one that passes only
-//! on the rerun is reported as flaky, not failed.
+//! Each exercise is one manifest in `exercises/`. The seed is new on every
+//! run, from the operating system's randomness, and picks the codes, the
+//! faults and so every count: nothing a student sees predicts it, so no
+//! report can be hard-coded. The report shows the seed after the run, and
+//! `--seed` reproduces that run exactly.
 #![deny(missing_docs)]
 
 pub mod grade;
@@ -35,11 +40,6 @@ pub mod run;
 pub mod starter;
 pub mod submission;
 
-pub use grade::{CheckResult, Grade, Options, Status, grade, not_built};
+pub use grade::{CheckResult, Grade, Options, Status, check_name, grade, not_built};
 pub use manifest::{CheckKind, Exercise, exercise, exercises};
-
-/// The seed for a student: a stable hash of the ID (FNV-1a), so that a
-/// rerun of the same student gets the same plan.
-pub fn student_seed(id: &str) -> u64 {
-    flags_common::hash::fnv1a(id.as_bytes())
-}
+pub use run::{RunError, random_seed};

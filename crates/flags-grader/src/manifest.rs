@@ -1,10 +1,11 @@
 //! The exercises: one TOML manifest each, in `exercises/`, built into the
 //! binary so that `grade` works from anywhere.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use flags_common::{Code, expand_cc_args};
-use mock_server::{Plan, Preset};
+use flags_common::{Code, expand_cc_args, flag_url};
+use mock_server::{Gate, Plan, Preset};
 use serde::Deserialize;
 
 /// The manifests, in the order `grade --list` shows them.
@@ -66,29 +67,36 @@ pub struct ScenarioSpec {
     /// For ERROR: the error rate is seeded within this range, so that the
     /// counts differ from one grading run to the next.
     pub error_rate: Option<[f64; 2]>,
-    /// The codes, as `CC` arguments (`A` means AA..AZ), or `pop20`.
-    pub codes: Vec<String>,
-    /// How the solution binary is run, with `{url}` and `{dest}`.
+    /// Fixed codes, as `CC` arguments, or `pop20` (the chapter-1 scripts
+    /// hard-code the 20 most populous countries).
+    pub codes: Option<Vec<String>>,
+    /// Or this many seeded letters (`A` means AA..AZ), so that which codes,
+    /// and so every count, vary from run to run.
+    pub letters: Option<usize>,
+    /// How the solution binary is run, with `{url}`, `{dest}` and `{codes}`.
     pub args: Vec<String>,
     /// Which report the program prints: `flags2` or `chapter1`.
     pub report: String,
-    /// The client timeout the ground truth assumes.
+    /// The client timeout the ground truth assumes (the book's).
     pub client_timeout_s: f64,
-    /// The fewest requests in flight a correct strategy reaches.
+    /// The fewest requests in flight the lesson's strategy reaches.
     pub floor: usize,
     /// The most requests in flight it may ever have.
     pub ceiling: usize,
-    /// A run taking longer is killed.
+    /// The most the server's gate holds an answer back, waiting for the
+    /// floor or for a refill: short of the client timeout, so that no
+    /// hold turns into a client error.
+    pub hold_s: f64,
+    /// A run still going after this long is killed: a bound on a hang, not
+    /// a measure of speed.
     pub time_limit_s: u64,
-    /// The wall-time backstop, as a multiple of the ideal time.
-    pub ideal_multiple: f64,
 }
 
 /// One check and its points.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckSpec {
-    /// Which check: exit, files, once, floor, ceiling, report, time.
+    /// Which check: exit, files, once, floor, pool, ceiling, report.
     pub check: CheckKind,
     /// What it is worth.
     pub points: u32,
@@ -98,28 +106,20 @@ pub struct CheckSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckKind {
-    /// Ran and exited 0 within the time limit.
+    /// Exited 0, and left nothing running or arriving after it.
     Exit,
     /// Exactly the OK flags saved, byte-identical, nothing else.
     Files,
-    /// Each flag requested exactly once.
+    /// Each given flag requested exactly once, and nothing else.
     Once,
     /// Enough requests in flight at once.
     Floor,
+    /// A new request as soon as one finished: a pool, not batches.
+    Pool,
     /// Never more requests in flight than allowed.
     Ceiling,
     /// The printed counts equal the ground truth.
     Report,
-    /// Wall time within a multiple of the ideal.
-    Time,
-}
-
-impl CheckKind {
-    /// Whether the outcome can depend on the machine's timing: such a check
-    /// is rerun when it fails.
-    pub fn timing_dependent(self) -> bool {
-        matches!(self, CheckKind::Floor | CheckKind::Time)
-    }
 }
 
 /// Every exercise.
@@ -135,15 +135,44 @@ pub fn exercise(name: &str) -> Option<Exercise> {
     exercises().into_iter().find(|e| e.name == name)
 }
 
+/// The letters of the alphabet, for seeded code sets.
+const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
 impl Exercise {
-    /// The codes the server expects to be asked for, sorted.
-    pub fn codes(&self) -> Vec<Code> {
-        if self.scenario.codes == ["pop20"] {
-            let mut codes = flags_common::pop20();
-            codes.sort();
-            return codes;
+    /// The codes as the submission is given them (`{codes}`): the seeded
+    /// letters, or the fixed codes.
+    pub fn cc_args(&self, seed: u64) -> Vec<String> {
+        let s = &self.scenario;
+        if let Some(n) = s.letters {
+            // A seeded shuffle of the alphabet; the first n, sorted.
+            let mut rng = flags_common::hash::SplitMix64::new(flags_common::hash::fnv1a(
+                &[&seed.to_le_bytes()[..], b"letters"].concat(),
+            ));
+            let mut letters: Vec<char> = LETTERS.chars().collect();
+            for i in (1..letters.len()).rev() {
+                letters.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
+            }
+            let mut chosen: Vec<String> = letters[..n].iter().map(char::to_string).collect();
+            chosen.sort();
+            return chosen;
         }
-        expand_cc_args(false, false, &self.scenario.codes, None)
+        match s.codes.as_deref() {
+            Some([pop]) if pop == "pop20" => {
+                let mut codes: Vec<String> = flags_common::pop20()
+                    .iter()
+                    .map(|cc| cc.to_string())
+                    .collect();
+                codes.sort();
+                codes
+            }
+            Some(codes) => codes.to_vec(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The codes the server expects to be asked for, sorted.
+    pub fn codes(&self, seed: u64) -> Vec<Code> {
+        expand_cc_args(false, false, &self.cc_args(seed), None)
             .expect("manifest codes are valid (tested)")
     }
 
@@ -166,6 +195,25 @@ impl Exercise {
         plan
     }
 
+    /// The server's gate for a seed: for a concurrent strategy, answers
+    /// wait until the floor is in flight, and the last one in flight waits
+    /// for a refill. A sequential exercise has none.
+    pub fn gate(&self, seed: u64) -> Option<Gate> {
+        let s = &self.scenario;
+        (s.floor > 1).then(|| Gate {
+            floor: s.floor,
+            ceiling: s.ceiling,
+            expected: self
+                .codes(seed)
+                .into_iter()
+                .map(|cc| flag_url("/flags", cc))
+                .collect::<BTreeSet<_>>(),
+            hold: Duration::from_secs_f64(s.hold_s),
+            settle: SETTLE,
+            refill: true,
+        })
+    }
+
     /// The client timeout the ground truth assumes.
     pub fn client_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.scenario.client_timeout_s)
@@ -175,7 +223,17 @@ impl Exercise {
     pub fn max_score(&self) -> u32 {
         self.checks.iter().map(|c| c.points).sum()
     }
+
+    /// Whether the exercise has this check.
+    pub fn has(&self, kind: CheckKind) -> bool {
+        self.checks.iter().any(|c| c.check == kind)
+    }
 }
+
+/// How long the ramp waits, once the floor is in flight, for requests
+/// beyond it: long next to the gap between a client's sends, short next to
+/// its timeout.
+const SETTLE: Duration = Duration::from_millis(200);
 
 #[cfg(test)]
 mod tests {
@@ -186,7 +244,7 @@ mod tests {
         let all = exercises();
         assert_eq!(all.len(), 7);
         for e in &all {
-            assert!(!e.codes().is_empty(), "{}", e.name);
+            assert!(!e.codes(1).is_empty(), "{}", e.name);
             assert!(e.scenario.floor <= e.scenario.ceiling, "{}", e.name);
             assert!(e.max_score() > 0);
             assert!(
@@ -206,7 +264,22 @@ mod tests {
             );
             let plan = e.plan(1);
             // The ground truth holds only if no delay is near the timeout.
-            for cc in e.codes() {
+            // The gate's hold plus the slowest answer stays short of the
+            // client's timeout: a hold never becomes a client error.
+            assert!(
+                Duration::from_secs_f64(e.scenario.hold_s)
+                    + Duration::from_millis(e.scenario.delay_ms + e.scenario.jitter_ms)
+                    + Duration::from_millis(500)
+                    < e.client_timeout(),
+                "{}",
+                e.name
+            );
+            assert!(
+                e.scenario.letters.is_some() != e.scenario.codes.is_some(),
+                "{}: letters or codes",
+                e.name
+            );
+            for cc in e.codes(1) {
                 assert!(
                     plan.expected(cc).delay * 10 < e.client_timeout(),
                     "{} {cc}",
@@ -222,7 +295,7 @@ mod tests {
         let e = exercise("flags2-threadpool").unwrap();
         let errors = |seed| {
             let plan = e.plan(seed);
-            e.codes()
+            e.codes(seed)
                 .iter()
                 .filter(|&&cc| plan.expected(cc).status == 418)
                 .count()

@@ -10,18 +10,21 @@ use crate::grade::{Grade, Status};
 /// Readable text: the checks in manifest order, the first failure
 /// explained with what was expected and what the server saw.
 pub fn text(grade: &Grade) -> String {
+    let student = grade
+        .student
+        .as_ref()
+        .map_or(String::new(), |s| format!(" for {s}"));
     let mut out = format!(
-        "Grading {} (the book's {}), seed {}\nServer: {}\n\n",
-        grade.exercise, grade.ports, grade.seed, grade.plan
+        "Graded {} (the book's {}){student}\nCodes given: {}\n\n",
+        grade.exercise, grade.ports, grade.codes
     );
     if let Some(error) = &grade.error {
         let _ = writeln!(out, "error: {error}\n");
     }
     for check in &grade.checks {
         let mark = match check.status {
-            Status::Passed => "pass ",
-            Status::Flaky => "flaky",
-            Status::Failed => "FAIL ",
+            Status::Passed => "pass",
+            Status::Failed => "FAIL",
         };
         let _ = writeln!(
             out,
@@ -37,11 +40,34 @@ pub fn text(grade: &Grade) -> String {
             failed.name, failed.message
         );
     }
-    for flaky in grade.checks.iter().filter(|c| c.status == Status::Flaky) {
-        let _ = writeln!(out, "\nFlaky: {}\n  {}", flaky.name, flaky.message);
-    }
+    // Shown after the run only: the next run has another seed.
+    let _ = writeln!(
+        out,
+        "\nThe server's plan: {}\nReproduce this run with --seed {}.",
+        grade.plan, grade.seed
+    );
     out.push_str(&program_output(grade));
     out
+}
+
+/// Gradescope's `results.json` when the grader could not grade: no score
+/// (nothing was graded), and the reason.
+pub fn gradescope_error(why: &str) -> Value {
+    json!({
+        "output": format!("Grader error, not the submission's: {why}. Nothing was graded."),
+        "error": why,
+        "tests": [],
+    })
+}
+
+/// Exercism's `results.json` when the grader could not grade.
+pub fn exercism_error(why: &str) -> Value {
+    json!({
+        "version": 3,
+        "status": "error",
+        "message": format!("Grader error, not the submission's: {why}"),
+        "tests": [],
+    })
 }
 
 /// Gradescope's `results.json`.
@@ -66,7 +92,9 @@ pub fn gradescope(grade: &Grade) -> Value {
         "score": grade.score(),
         "max_score": grade.max_score(),
         "execution_time": seconds,
-        "output": format!("{}, seed {}. Server: {}{}{}", grade.exercise, grade.seed, grade.plan,
+        "output": format!("{}{}, seed {}. Server: {}{}{}", grade.exercise,
+            grade.student.as_ref().map_or(String::new(), |s| format!(" for {s}")),
+            grade.seed, grade.plan,
             grade.error.as_ref().map_or(String::new(), |e| format!(". Error: {e}")),
             program_output(grade)),
         "visibility": "visible",

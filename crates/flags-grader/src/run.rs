@@ -1,21 +1,39 @@
-//! Running a submission once against the seeded server.
+//! Running a submission once against the seeded, gated server, and
+//! everything it left: what the server saw up to its exit and after, what
+//! was on disk at its exit, and what it left running.
+//!
+//! The submission runs in a process group of its own, with a marker in its
+//! environment. When it exits (or reaches the time limit), everything in
+//! that group or carrying that marker is listed and killed, so a detached
+//! child can neither keep working nor hold the grader: its output pipes are
+//! read for a short grace after that, never until every holder closes them.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use mock_server::{Observation, Plan, TestServer};
+use mock_server::{Gate, GateReport, Observation, Plan, SpawnedServer};
+
+/// How long the grader waits, once the submission has exited and its
+/// leftovers are killed, for the output pipes to close and for anything
+/// late to show: a short grace, not a wait on the submission.
+const GRACE: Duration = Duration::from_millis(300);
+
+/// The most of each output stream kept.
+const OUTPUT_CAP: usize = 1 << 20;
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    /// It exited with this status (`None`: killed by a signal).
-    Exited(Option<i32>),
+    /// It exited with this status.
+    Exited(i32),
+    /// It was ended by this signal.
+    Signalled(i32),
     /// It was still running at the time limit and was killed.
-    TimedOut,
-    /// It could not be started at all.
-    NotStarted(String),
+    TimedOut(Duration),
 }
 
 /// What one run left: its ending and output, what the server saw, and
@@ -31,39 +49,106 @@ pub struct Attempt {
     pub stderr: String,
     /// From start to exit.
     pub wall: Duration,
-    /// Every request the server saw.
+    /// Every request the server saw up to the exit.
     pub observations: Vec<Observation>,
-    /// The folder given as `{dest}`.
-    pub dest: tempfile::TempDir,
+    /// Requests that arrived after the exit: a process left working.
+    pub late_requests: Vec<Observation>,
+    /// What the gate held back.
+    pub gate: Option<GateReport>,
+    /// The files in `{dest}` at the exit (name → bytes), and whether the
+    /// folder existed.
+    pub files: Option<BTreeMap<String, Vec<u8>>>,
+    /// Files in `{dest}` that appeared, changed or went after the exit.
+    pub late_files: Vec<String>,
+    /// Processes still running when it exited (killed since), described.
+    pub left_running: Vec<String>,
+    /// Its output pipes stayed open after the exit and the kill: something
+    /// the grader could not find held them.
+    pub pipes_held: bool,
+    /// GIF files it saved outside `{dest}`, in its working folder.
+    pub strays: Vec<PathBuf>,
 }
 
-/// Fills in `{url}` and `{dest}`.
-pub fn fill(template: &[String], url: &str, dest: &Path) -> Vec<String> {
+/// Fills in `{url}`, `{dest}` and `{codes}` (one argument per code).
+pub fn fill(template: &[String], url: &str, dest: &Path, codes: &[String]) -> Vec<String> {
     let dest = dest.to_string_lossy();
-    template
-        .iter()
-        .map(|arg| arg.replace("{url}", url).replace("{dest}", &dest))
-        .collect()
+    let mut argv = Vec::new();
+    for arg in template {
+        if arg == "{codes}" {
+            argv.extend(codes.iter().cloned());
+        } else {
+            argv.push(
+                arg.replace("{url}", url)
+                    .replace("{dest}", &dest)
+                    .replace("{codes}", &codes.join(" ")),
+            );
+        }
+    }
+    argv
 }
 
-/// Runs `command` (placeholders filled in) against a fresh server with
-/// `plan`, in a fresh empty folder, killing it at `time_limit`.
-pub fn run_once(plan: &Plan, command: &[String], time_limit: Duration) -> std::io::Result<Attempt> {
-    let server = TestServer::start_blocking(plan.clone());
-    let url = server.base_url();
-    let dest = tempfile::tempdir()?;
-    let argv = fill(command, &url, dest.path());
-    let sanitize = |text: String| {
-        text.replace(&url, "{url}")
-            .replace(&*dest.path().to_string_lossy(), "{dest}")
-    };
-    let Some((program, args)) = argv.split_first() else {
-        return Err(std::io::Error::other("the command is empty"));
-    };
+/// What to run, against what, and where.
+#[derive(Debug, Clone)]
+pub struct Run<'a> {
+    /// The server's plan.
+    pub plan: &'a Plan,
+    /// Its gate, if the exercise is concurrent.
+    pub gate: Option<Gate>,
+    /// The command, with placeholders.
+    pub command: &'a [String],
+    /// What `{codes}` stands for.
+    pub codes: &'a [String],
+    /// The working folder (`None`: the grader's own).
+    pub workdir: Option<&'a Path>,
+    /// Killed after this long.
+    pub time_limit: Duration,
+}
+
+/// The run could not be made, for a reason that is not the submission's.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The program could not be started at all.
+    #[error(
+        "could not start {program}: {source}: check the command (is its interpreter installed?)"
+    )]
+    NotStarted {
+        /// The program.
+        program: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The command is empty.
+    #[error("the command is empty: give the submission's command after --")]
+    Empty,
+    /// The server or a folder could not be made.
+    #[error("could not set up the run: {0}")]
+    Setup(#[from] std::io::Error),
+}
+
+/// Runs the command once against a fresh server, in a fresh empty `{dest}`.
+pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
+    let server = SpawnedServer::recording(run.plan.clone(), run.gate.clone())?;
+    let url = server.base_url().to_owned();
+    // The destination's parent is ours: the folder itself is the
+    // submission's to make, or not.
+    let scratch = tempfile::tempdir()?;
+    let dest = scratch.path().join("dest");
+    std::fs::create_dir(&dest)?;
+    let argv = fill(run.command, &url, &dest, run.codes);
+    let (program, args) = argv.split_first().ok_or(RunError::Empty)?;
+    let workdir = run
+        .workdir
+        .map_or_else(std::env::current_dir, |d| Ok(d.to_owned()))?;
+    let gifs_before = gifs_in(&workdir);
+    let marker = format!("{:016x}", random_seed());
+
     let mut cmd = Command::new(program);
     cmd.args(args)
+        .current_dir(&workdir)
         .env("FLAGS_URL", &url)
-        .env("FLAGS_DEST", dest.path())
+        .env("FLAGS_DEST", &dest)
+        .env("FLAGS_CODES", run.codes.join(" "))
+        .env(MARKER, &marker)
         // The grader's own settings must not change what a submission
         // prints: a backtrace would push a panic's message out of the report.
         .env_remove("RUST_BACKTRACE")
@@ -71,66 +156,301 @@ pub fn run_once(plan: &Plan, command: &[String], time_limit: Duration) -> std::i
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // Its own process group, so that a time-out kills whatever it started.
+    // Its own process group, so that it ends with everything it started.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let t0 = Instant::now();
-    let mut child = match cmd.spawn() {
-        Ok(child) => child,
-        Err(err) => {
-            return Ok(Attempt {
-                ending: Ending::NotStarted(format!("could not start {program}: {err}")),
-                stdout: String::new(),
-                stderr: String::new(),
-                wall: Duration::ZERO,
-                observations: server.observations(),
-                dest,
-            });
-        }
-    };
-    let reader = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let stdout = reader(Box::new(child.stdout.take().expect("piped")));
-    let stderr = reader(Box::new(child.stderr.take().expect("piped")));
-    let ending = loop {
-        if let Some(status) = child.try_wait()? {
-            break Ending::Exited(status.code());
-        }
-        if t0.elapsed() >= time_limit {
-            break Ending::TimedOut;
-        }
-        std::thread::sleep(Duration::from_millis(5));
+    let mut child = cmd.spawn().map_err(|source| RunError::NotStarted {
+        program: program.clone(),
+        source,
+    })?;
+    let stdout = Output::read(child.stdout.take().expect("piped"));
+    let stderr = Output::read(child.stderr.take().expect("piped"));
+
+    let (exited, status) = mpsc::channel();
+    let pid = child.id();
+    std::thread::spawn(move || {
+        let _ = exited.send(child.wait());
+    });
+    let ending = match status.recv_timeout(run.time_limit) {
+        Ok(Ok(status)) => ending_of(status),
+        Ok(Err(err)) => return Err(RunError::Setup(err)),
+        Err(_) => Ending::TimedOut(run.time_limit),
     };
     let wall = t0.elapsed();
-    // Whatever it left running (a timed-out program, stray background
-    // jobs) goes now, or the pipes would never close.
-    kill_group(&mut child);
-    let _ = child.wait();
-    let stdout = sanitize(stdout.join().unwrap_or_default());
-    let stderr = sanitize(stderr.join().unwrap_or_default());
+    let exit_at = server.now();
+    let files = snapshot(&dest);
+
+    // Whatever it left running goes now: listed first, for the report.
+    let left_running = leftovers(pid, &marker);
+    kill_all(pid, &marker);
+    let pipes_held = !(stdout.closed_within(GRACE) & stderr.closed_within(GRACE));
+    if pipes_held {
+        kill_all(pid, &marker);
+    }
+    let late_files = changes(files.as_ref(), snapshot(&dest).as_ref());
+    let (observations, late_requests) = server
+        .observations()
+        .into_iter()
+        .partition(|o| o.arrival <= exit_at);
+    let strays = gifs_in(&workdir)
+        .difference(&gifs_before)
+        .cloned()
+        .collect();
+
+    let sanitize = |text: String| {
+        text.replace(&url, "{url}")
+            .replace(&*dest.to_string_lossy(), "{dest}")
+    };
     Ok(Attempt {
         ending,
-        stdout,
-        stderr,
+        stdout: sanitize(stdout.text()),
+        stderr: sanitize(stderr.text()),
         wall,
-        observations: server.observations(),
-        dest,
+        observations,
+        late_requests,
+        gate: server.gate_report(),
+        files,
+        late_files,
+        left_running,
+        pipes_held,
+        strays,
     })
 }
 
-fn kill_group(child: &mut std::process::Child) {
+/// The environment variable that marks a submission's processes, so that
+/// one that left the process group is still found.
+const MARKER: &str = "FLAGS_GRADING_RUN";
+
+fn ending_of(status: std::process::ExitStatus) -> Ending {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return Ending::Signalled(signal);
+    }
+    Ending::Exited(status.code().unwrap_or(-1))
+}
+
+/// One output stream, read on a thread of its own into a buffer that the
+/// grader can take whether or not the stream has closed.
+struct Output {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    closed: mpsc::Receiver<()>,
+}
+
+impl Output {
+    fn read(mut pipe: impl Read + Send + 'static) -> Output {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let (tx, closed) = mpsc::channel();
+        let filling = Arc::clone(&buffer);
+        std::thread::spawn(move || {
+            let mut chunk = [0; 8192];
+            // Read to the end, keeping at most OUTPUT_CAP bytes.
+            loop {
+                let n = match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                let mut buffer = filling.lock().unwrap_or_else(|e| e.into_inner());
+                let room = OUTPUT_CAP.saturating_sub(buffer.len()).min(n);
+                buffer.extend_from_slice(&chunk[..room]);
+            }
+            let _ = tx.send(());
+        });
+        Output { buffer, closed }
+    }
+
+    fn closed_within(&self, grace: Duration) -> bool {
+        self.closed.recv_timeout(grace).is_ok()
+    }
+
+    fn text(&self) -> String {
+        let buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&buffer).into_owned()
+    }
+}
+
+/// The files directly in `dir` (name → bytes); `None` if it is gone.
+fn snapshot(dir: &Path) -> Option<BTreeMap<String, Vec<u8>>> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    Some(
+        entries
+            .flatten()
+            .map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(entry.path()).unwrap_or_default())
+            })
+            .collect(),
+    )
+}
+
+/// The names that differ between two snapshots.
+fn changes(
+    before: Option<&BTreeMap<String, Vec<u8>>>,
+    after: Option<&BTreeMap<String, Vec<u8>>>,
+) -> Vec<String> {
+    let empty = BTreeMap::new();
+    let (before, after) = (before.unwrap_or(&empty), after.unwrap_or(&empty));
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    names
+        .into_iter()
+        .filter(|name| before.get(*name) != after.get(*name))
+        .cloned()
+        .collect()
+}
+
+/// The `.gif` files in `dir` and the folders directly in it: where a
+/// submission that ignored `{dest}` saved its flags.
+fn gifs_in(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut found = BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Ok(inner) = std::fs::read_dir(&path) {
+                found.extend(inner.flatten().map(|e| e.path()).filter(|p| is_gif(p)));
+            }
+        } else if is_gif(&path) {
+            found.insert(path);
+        }
+    }
+    found
+}
+
+fn is_gif(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("gif"))
+}
+
+/// A seed no student can predict: from the operating system's randomness.
+pub fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok()
+    {
+        return u64::from_le_bytes(bytes);
+    }
+    // Elsewhere: std's hasher keys come from the OS's randomness too.
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
+
+/// The processes of the submission still alive: in its process group, or
+/// carrying its marker. Linux's `/proc` tells; elsewhere, only whether the
+/// group is empty.
+fn leftovers(group: u32, marker: &str) -> Vec<String> {
+    #[cfg(target_os = "linux")]
+    {
+        procs::submission_processes(group, marker)
+            .into_iter()
+            .map(|p| format!("{}, pid {}", p.command, p.pid))
+            .collect()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = marker;
+        #[cfg(unix)]
+        if rustix::process::Pid::from_raw(group as i32)
+            .is_some_and(|pid| rustix::process::test_kill_process_group(pid).is_ok())
+        {
+            return vec![format!("processes of group {group}")];
+        }
+        Vec::new()
+    }
+}
+
+/// Kills the submission's process group and every process carrying its
+/// marker, until none is left (a forking process may start more).
+fn kill_all(group: u32, marker: &str) {
     #[cfg(unix)]
     {
-        let group = format!("-{}", child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
+        use rustix::process::{Pid, Signal, kill_process, kill_process_group};
+        for _ in 0..10 {
+            if let Some(pid) = Pid::from_raw(group as i32) {
+                let _ = kill_process_group(pid, Signal::KILL);
+            }
+            #[cfg(target_os = "linux")]
+            {
+                let found = procs::submission_processes(group, marker);
+                if found.is_empty() {
+                    return;
+                }
+                for p in found {
+                    if let Some(pid) = Pid::from_raw(p.pid) {
+                        let _ = kill_process(pid, Signal::KILL);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                let _ = (marker, kill_process);
+                return;
+            }
+        }
     }
-    let _ = child.kill();
+    #[cfg(not(unix))]
+    let _ = (group, marker);
+}
+
+#[cfg(target_os = "linux")]
+mod procs {
+    //! The submission's processes, found in `/proc`.
+
+    /// A live process.
+    pub struct Proc {
+        pub pid: i32,
+        pub command: String,
+    }
+
+    /// Every live (not zombie) process in `group` or whose environment
+    /// carries `marker`, but this one.
+    pub fn submission_processes(group: u32, marker: &str) -> Vec<Proc> {
+        let me = std::process::id() as i32;
+        let needle = format!("{}={marker}", super::MARKER);
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|&pid| pid != me)
+            .filter_map(|pid| {
+                let dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+                let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+                // pid (comm) state ppid pgrp …: comm may hold spaces.
+                let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+                let (state, pgrp) = (fields.first()?, fields.get(2)?.parse::<u32>().ok()?);
+                if *state == "Z" || *state == "X" {
+                    return None;
+                }
+                let ours = pgrp == group
+                    || std::fs::read(dir.join("environ")).is_ok_and(|env| {
+                        env.split(|&b| b == 0).any(|var| var == needle.as_bytes())
+                    });
+                ours.then(|| Proc {
+                    pid,
+                    command: std::fs::read(dir.join("cmdline"))
+                        .map(|c| {
+                            String::from_utf8_lossy(&c)
+                                .split('\0')
+                                .filter(|s| !s.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
 }

@@ -11,8 +11,8 @@ use tempfile::TempDir;
 use crate::manifest::Exercise;
 use crate::starter::{copy_dir, write_starter};
 
-/// A built submission: its binary, and the folder that holds it while it is
-/// graded.
+/// A built submission: its binary, copied out of cargo's target folder
+/// into a folder of its own, held while it is graded.
 #[derive(Debug)]
 pub struct Built {
     /// The exercise's binary, built from the submission.
@@ -25,8 +25,10 @@ pub struct Built {
 pub enum Build {
     /// It compiled.
     Built(Built),
-    /// It did not: the compiler's messages.
+    /// It did not: the compiler's messages (the student's error).
     Failed(String),
+    /// Cargo could not be run at all (the grading machine's error).
+    NoToolchain(String),
 }
 
 /// Whether `dir` holds a Rust crate (a starter the student filled in).
@@ -62,24 +64,64 @@ pub fn build(exercise: &Exercise, dir: &Path, target_dir: Option<&Path>) -> anyh
             .map_or_else(|| crate_dir.path().join("target"), PathBuf::from),
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(&cargo)
+    std::fs::create_dir_all(&target)
+        .with_context(|| format!("could not make cargo's target folder {}", target.display()))?;
+    // Gradings that share a target folder build one at a time, and each
+    // copies its binary out before the next build can replace it.
+    let _lock = lock(&target.join(".grade-build.lock"))?;
+    let output = match Command::new(&cargo)
         .args(["build", "--quiet", "--bin", &exercise.solution.bin])
         .current_dir(crate_dir.path())
         .env("CARGO_TARGET_DIR", &target)
         .output()
-        .with_context(|| {
-            format!(
-                "could not run {}: is Rust installed?",
+    {
+        Ok(output) => output,
+        Err(err) => {
+            return Ok(Build::NoToolchain(format!(
+                "could not run {}: {err}: install Rust (https://rustup.rs) on the grading machine",
                 cargo.to_string_lossy()
-            )
-        })?;
+            )));
+        }
+    };
     if !output.status.success() {
         let log = String::from_utf8_lossy(&output.stderr)
             .replace(&*crate_dir.path().to_string_lossy(), "submission");
         return Ok(Build::Failed(log));
     }
+    let built = target.join("debug").join(&exercise.solution.bin);
+    let binary = crate_dir.path().join(&exercise.solution.bin);
+    std::fs::copy(&built, &binary)
+        .with_context(|| format!("could not copy the built {}", built.display()))?;
     Ok(Build::Built(Built {
-        binary: target.join("debug").join(&exercise.solution.bin),
+        binary,
         _crate_dir: crate_dir,
     }))
+}
+
+/// An exclusive lock on `path`, held until dropped (other processes wait).
+fn lock(path: &Path) -> anyhow::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("could not open the build lock {}", path.display()))?;
+    #[cfg(unix)]
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+        .with_context(|| format!("could not lock {}", path.display()))?;
+    Ok(file)
+}
+
+/// A copy of a submission's folder to run a command in: the submission
+/// cannot change the original, and two gradings of it never meet.
+pub fn working_copy(dir: &Path) -> anyhow::Result<TempDir> {
+    if !dir.is_dir() {
+        bail!(
+            "{} is not a folder: give the folder of the student's submission",
+            dir.display()
+        );
+    }
+    let copy = tempfile::tempdir()?;
+    copy_dir(dir, copy.path()).with_context(|| format!("could not copy {}", dir.display()))?;
+    Ok(copy)
 }

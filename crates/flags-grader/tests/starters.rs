@@ -31,8 +31,8 @@ fn every_starter_compiles_and_scores_zero() {
         let bin = match submission::build(&e, dir.path(), Some(&target)).unwrap() {
             Build::Built(built) => built.binary,
             Build::Failed(log) => panic!("{}: the starter does not compile:\n{log}", e.name),
+            Build::NoToolchain(why) => panic!("{why}"),
         };
-        // Built and graded one at a time: the flags2 starters share binary names.
         let mut command = vec![bin.to_string_lossy().into_owned()];
         command.extend(e.scenario.args.iter().cloned());
         let graded = grade(
@@ -40,7 +40,7 @@ fn every_starter_compiles_and_scores_zero() {
             &command,
             Options {
                 seed: 7,
-                stretch: 1.0,
+                ..Options::default()
             },
         )
         .unwrap();
@@ -102,14 +102,14 @@ fn a_filled_in_starter_scores_full_marks_and_a_broken_one_zero() {
     std::fs::copy(&solution, dir.path().join(&e.solution.source)).unwrap();
     let options = Options {
         seed: 7,
-        stretch: 1.0,
+        ..Options::default()
     };
     let Build::Built(built) = submission::build(&e, dir.path(), Some(&target)).unwrap() else {
         panic!("the solution does not compile as a submission");
     };
     let mut command = vec![built.binary.to_string_lossy().into_owned()];
     command.extend(e.scenario.args.iter().cloned());
-    let graded = grade(&e, &command, options).unwrap();
+    let graded = grade(&e, &command, options.clone()).unwrap();
     assert_eq!(graded.score(), e.max_score(), "{:?}", graded.checks);
 
     let source = dir.path().join(&e.solution.source);
@@ -120,11 +120,59 @@ fn a_filled_in_starter_scores_full_marks_and_a_broken_one_zero() {
         panic!("a syntax error compiled");
     };
     assert!(log.contains("unclosed delimiter"), "{log}");
-    let graded = flags_grader::not_built(&e, options, &log);
+    let graded = flags_grader::not_built(&e, &options, &log);
     assert_eq!(graded.score(), 0);
     assert!(
         graded.output.contains("src/threadpool.rs"),
         "{}",
         graded.output
     );
+}
+
+/// Two students graded at once with one target folder: each is graded on
+/// its own build. (Both binaries have one name; before the build lock and
+/// the copy, one could run the other's.)
+#[test]
+#[ignore = "builds crates: run with `cargo test -p flags-grader --test starters -- --ignored`"]
+fn two_gradings_at_once_never_run_each_others_build() {
+    let target = workspace_root().join("target/starters");
+    let e = exercise("flags2-threadpool").unwrap();
+    let solution = std::fs::read_to_string(
+        workspace_root()
+            .join("crates")
+            .join(&e.solution.krate)
+            .join(&e.solution.source),
+    )
+    .unwrap();
+    // The second student's pool has one worker: a loop.
+    let one_worker = solution.replace("Executor::new(concur_req)", "Executor::new(1)");
+    assert_ne!(one_worker, solution);
+    let graded: Vec<u32> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [&solution, &one_worker]
+            .into_iter()
+            .map(|source| {
+                let (e, target) = (&e, &target);
+                scope.spawn(move || {
+                    let dir = tempfile::tempdir().unwrap();
+                    write_starter(e, dir.path()).unwrap();
+                    std::fs::write(dir.path().join(&e.solution.source), source).unwrap();
+                    let Build::Built(built) =
+                        submission::build(e, dir.path(), Some(target)).unwrap()
+                    else {
+                        panic!("a submission did not compile");
+                    };
+                    let mut command = vec![built.binary.to_string_lossy().into_owned()];
+                    command.extend(e.scenario.args.iter().cloned());
+                    let options = Options {
+                        seed: 11,
+                        ..Options::default()
+                    };
+                    grade(e, &command, options).unwrap().score()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // The loop loses the floor (3) and the pool (2); the pool loses nothing.
+    assert_eq!(graded, [14, 9]);
 }

@@ -4,23 +4,22 @@
 # source of this workspace in flags/.
 #
 #   make-autograder.sh EXERCISE [--command 'python3 flags.py -s {url} --dest {dest} -m 8 A B C D']
-#                               [--packages 'python3-requests'] [--stretch 2] [--output autograder.zip]
+#                               [--packages 'python3-requests'] [--output autograder.zip]
 #
 # Without --command, submissions are Rust starter crates (from `grade --init`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(git -C "$here" rev-parse --show-toplevel)
 
-usage() { echo "usage: $0 EXERCISE [--command CMD] [--packages PKGS] [--stretch N] [--output ZIP]" >&2; exit 2; }
+usage() { echo "usage: $0 EXERCISE [--command CMD] [--packages PKGS] [--output ZIP]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 exercise=$1; shift
-command=""; packages=""; stretch=2; output=$PWD/autograder.zip
+command=""; packages=""; output=$PWD/autograder.zip
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
         --command) command=$2 ;;
         --packages) packages=$2 ;;
-        --stretch) stretch=$2 ;;
         --output) output=$(realpath -m "$2") ;;
         *) usage ;;
     esac
@@ -40,12 +39,10 @@ chmod +x "$stage/setup.sh" "$stage/run_autograder"
     echo "# The exercise to grade (grade --list shows them)."
     printf 'EXERCISE=%q\n' "$exercise"
     echo "# A submission in another language: its command, run in the submission's"
-    echo "# folder, with {url} and {dest}. Empty: a Rust starter crate."
+    echo "# folder, with {url}, {dest} and {codes}. Empty: a Rust starter crate."
     printf 'COMMAND=%q\n' "$command"
     echo "# Debian packages the submissions need (an interpreter, a library)."
     printf 'PACKAGES=%q\n' "$packages"
-    echo "# Scales the time limits: Gradescope's machines are shared."
-    printf 'STRETCH=%q\n' "$stretch"
 } > "$stage/config.sh"
 mkdir "$stage/flags"
 git -C "$root" archive HEAD | tar -x -C "$stage/flags"
