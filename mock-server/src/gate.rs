@@ -16,9 +16,10 @@
 //!   batches (start N, wait for all N, start the next N) or one at a time
 //!   never sends that request, and the hold expires.
 //!
-//! Each rule holds an answer for at most `hold`. When a hold expires the
-//! rule is recorded as expired and switched off for the rest of the run, so
-//! a wrong client costs the grader `hold` once, not once per request.
+//! An answer waits at most `hold` in all, which the grader keeps short of
+//! the client's timeout, so a hold never turns into a client error. When a
+//! hold runs out the rule is recorded as expired and switched off for the
+//! rest of the run, so a wrong client costs `hold` once, not per request.
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Mutex;
@@ -138,15 +139,16 @@ impl GateState {
     }
 
     /// Waits until the answer of a request that is due may leave, and
-    /// counts it out of flight.
+    /// counts it out of flight. It waits at most `hold` in all.
     pub(crate) async fn release(&self) {
-        let mut since = Instant::now();
+        let due = Instant::now();
+        let mut ramp_held = false;
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             // Registered before the state is read, so no change is missed.
             changed.as_mut().enable();
-            let until = match self.decide(&mut since) {
+            let until = match self.decide(due, &mut ramp_held) {
                 Decision::Release => return,
                 Decision::WaitUntil(until) => until,
             };
@@ -157,9 +159,14 @@ impl GateState {
         }
     }
 
-    fn decide(&self, since: &mut Instant) -> Decision {
+    // ANCHOR: decide
+    /// Whether an answer due since `due` leaves now, or until when it
+    /// waits. An answer the ramp held is spared the refill rule, so that no
+    /// answer waits more than `hold` in all.
+    fn decide(&self, due: Instant, ramp_held: &mut bool) -> Decision {
         let g = &self.gate;
         let now = Instant::now();
+        let deadline = due + g.hold;
         let mut s = self.lock();
         let expiry = |s: &State| Expiry {
             at: now - self.start,
@@ -167,34 +174,35 @@ impl GateState {
             unasked: s.unasked,
         };
         if !s.ramp_open {
+            *ramp_held = true;
+            // Fewer codes than the floor: all of them in flight will do.
             let target = g.floor.min(s.in_flight + s.unasked);
             let settled = now >= s.last_arrival + g.settle;
             if s.in_flight > g.ceiling || (s.in_flight >= target && settled) {
                 s.ramp_open = true;
-                *since = now;
-            } else if now >= *since + g.hold {
+            } else if now >= deadline {
                 s.report.ramp_expired = Some(expiry(&s));
                 s.ramp_open = true;
-                *since = now;
             } else if s.in_flight >= target {
-                return Decision::WaitUntil((s.last_arrival + g.settle).min(*since + g.hold));
+                return Decision::WaitUntil((s.last_arrival + g.settle).min(deadline));
             } else {
-                return Decision::WaitUntil(*since + g.hold);
+                return Decision::WaitUntil(deadline);
             }
         }
-        if g.refill && !s.refill_off && s.in_flight == 1 && s.unasked > 0 {
-            if now >= *since + g.hold {
-                s.report.refill_expired = Some(expiry(&s));
-                s.refill_off = true;
-            } else {
-                return Decision::WaitUntil(*since + g.hold);
+        let last_in_flight = s.in_flight == 1 && s.unasked > 0;
+        if g.refill && !*ramp_held && !s.refill_off && last_in_flight {
+            if now < deadline {
+                return Decision::WaitUntil(deadline);
             }
+            s.report.refill_expired = Some(expiry(&s));
+            s.refill_off = true;
         }
         s.in_flight -= 1;
         drop(s);
         self.changed.notify_waiters();
         Decision::Release
     }
+    // ANCHOR_END: decide
 
     pub(crate) fn report(&self) -> GateReport {
         self.lock().report

@@ -15,7 +15,9 @@
 //!   `127.0.0.1:0`, recording each request, the requests per path and the
 //!   peak number in flight.
 //! - [`serve()`]: the plan served by the `mock-server` binary, with bounded
-//!   memory.
+//!   memory; [`SpawnedServer`] runs it on a runtime of its own, for the
+//!   benchmarks, or recording every request's real end behind a [`Gate`]
+//!   that makes a client's concurrency seen, not timed, for the grader.
 //!
 //! ```text
 //! $ cargo run -p mock-server

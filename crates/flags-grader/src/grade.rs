@@ -401,15 +401,12 @@ impl Judge<'_> {
             .collect();
         let strays = &self.run.strays;
         if !strays.is_empty() && !missing.is_empty() {
-            let first = strays[0]
-                .strip_prefix(std::env::current_dir().unwrap_or_default())
-                .unwrap_or(&strays[0]);
             return fail(format!(
                 "saved {} flag{} outside {{dest}} (first: {}): save each flag into the folder \
                  given as {{dest}} (also FLAGS_DEST)",
                 strays.len(),
                 plural(strays.len()),
-                first.display()
+                strays[0].display()
             ));
         }
         if !missing.is_empty() && unexpected.len() >= missing.len() {
@@ -523,8 +520,19 @@ impl Judge<'_> {
     /// The last request in flight never waited in vain for the next: a
     /// free worker took a new code at once.
     fn pool(&self) -> Verdict {
-        if self.run.observations.is_empty() {
-            return fail("the server saw no request: a pool is only shown by a run that asks");
+        let counts = requests_per_path(&self.run.observations);
+        let asked = self
+            .truth
+            .codes
+            .iter()
+            .filter(|&&cc| counts.contains_key(&flag_url("/flags", cc)))
+            .count();
+        if asked < self.truth.codes.len() {
+            return fail(format!(
+                "asked for {asked} of the {} codes before it exited: a pool is only shown by a \
+                 run that asks for them all",
+                self.truth.codes.len()
+            ));
         }
         match self.run.gate.and_then(|g| g.refill_expired) {
             Some(expiry) => fail(format!(

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::grade::{Grade, Status};
 
-/// Readable text: the checks in manifest order, the first failure
+/// Readable text: the checks in manifest order, then each failure
 /// explained with what was expected and what the server saw.
 pub fn text(grade: &Grade) -> String {
     let student = grade
@@ -33,12 +33,8 @@ pub fn text(grade: &Grade) -> String {
         );
     }
     let _ = writeln!(out, "\nScore: {}/{}", grade.score(), grade.max_score());
-    if let Some(failed) = grade.checks.iter().find(|c| c.status == Status::Failed) {
-        let _ = writeln!(
-            out,
-            "\nFirst failure: {}\n  {}",
-            failed.name, failed.message
-        );
+    for failed in grade.checks.iter().filter(|c| c.status == Status::Failed) {
+        let _ = writeln!(out, "\nFAIL {}\n  {}", failed.name, failed.message);
     }
     // Shown after the run only: the next run has another seed.
     let _ = writeln!(

@@ -65,7 +65,8 @@ pub struct Attempt {
     /// Its output pipes stayed open after the exit and the kill: something
     /// the grader could not find held them.
     pub pipes_held: bool,
-    /// GIF files it saved outside `{dest}`, in its working folder.
+    /// GIF files it saved outside `{dest}`, in its working folder (paths
+    /// relative to it).
     pub strays: Vec<PathBuf>,
 }
 
@@ -195,7 +196,7 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
         .partition(|o| o.arrival <= exit_at);
     let strays = gifs_in(&workdir)
         .difference(&gifs_before)
-        .cloned()
+        .map(|path| path.strip_prefix(&workdir).unwrap_or(path).to_owned())
         .collect();
 
     let sanitize = |text: String| {
@@ -440,17 +441,26 @@ mod procs {
                     });
                 ours.then(|| Proc {
                     pid,
-                    command: std::fs::read(dir.join("cmdline"))
-                        .map(|c| {
-                            String::from_utf8_lossy(&c)
-                                .split('\0')
-                                .filter(|s| !s.is_empty())
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        })
-                        .unwrap_or_default(),
+                    command: command_line(&dir),
                 })
             })
             .collect()
+    }
+
+    /// The process's command line; its name alone while it is between a
+    /// fork and an exec.
+    fn command_line(dir: &std::path::Path) -> String {
+        let words = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+        let line = String::from_utf8_lossy(&words)
+            .split('\0')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if line.is_empty() {
+            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            name.trim().to_owned()
+        } else {
+            line
+        }
     }
 }

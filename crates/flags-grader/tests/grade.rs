@@ -72,28 +72,44 @@ fn a_client_slow_to_start_each_request_still_scores_full_marks() {
     assert_eq!(failures("slow-start"), []);
 }
 
-#[test]
-fn a_python_client_on_the_standard_library_scores_full_marks() {
+/// The Python client on the standard library, with `-m max`.
+fn python_command(max: &str) -> Option<Vec<String>> {
     let Some(python) = support::python3() else {
         eprintln!("skipped: no python3 on this machine");
-        return;
+        return None;
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flags2_stdlib.py");
-    for name in ["flags2-threadpool", "flags2-sequential"] {
-        let e = exercise(name).unwrap();
-        let max = if name == "flags2-threadpool" {
-            "8"
-        } else {
-            "1"
-        };
-        let command: Vec<String> = [python.as_str(), &script.to_string_lossy()]
+    Some(
+        [python.as_str(), &script.to_string_lossy()]
             .into_iter()
             .chain(["-s", "{url}", "--dest", "{dest}", "-m", max, "{codes}"])
             .map(String::from)
-            .collect();
+            .collect(),
+    )
+}
+
+#[test]
+fn a_python_client_on_the_standard_library_scores_full_marks() {
+    for (name, max) in [("flags2-threadpool", "8"), ("flags2-sequential", "1")] {
+        let Some(command) = python_command(max) else {
+            return;
+        };
+        let e = exercise(name).unwrap();
         let graded = grade(&e, &command, options(2017)).unwrap();
         assert_eq!(failed(&graded), [], "{name}\n{}", graded.output);
     }
+}
+
+#[test]
+fn the_gate_never_holds_an_answer_past_the_books_timeout() {
+    // One worker with the book's 3.1 s timeout: both holds run out on it,
+    // and neither turns into a client error, so only the concurrency is lost.
+    let Some(command) = python_command("1") else {
+        return;
+    };
+    let e = exercise("flags2-threadpool").unwrap();
+    let graded = grade(&e, &command, options(2017)).unwrap();
+    assert_eq!(kinds(&failed(&graded)), [Floor, Pool], "{}", graded.output);
 }
 
 #[test]
@@ -156,6 +172,41 @@ fn a_partial_file_loses_the_files() {
 }
 
 #[test]
+fn flags_under_other_names_lose_the_files_and_the_message_names_them() {
+    let lost = failures("wrong-names");
+    assert_eq!(kinds(&lost), [Files]);
+    let files = message(&lost, Files);
+    assert!(
+        files.starts_with("saved ") && files.contains(" files under other names (first: flag-"),
+        "{lost:?}"
+    );
+    assert!(files.ends_with(".gif"), "{lost:?}");
+}
+
+#[test]
+fn flags_saved_in_another_folder_lose_the_files_and_the_message_says_where() {
+    let e = exercise("flags2-threadpool").unwrap();
+    let workdir = tempfile::tempdir().unwrap();
+    let graded = grade(
+        &e,
+        &curl_command("wrong-folder"),
+        Options {
+            workdir: Some(workdir.path().to_owned()),
+            ..options(2017)
+        },
+    )
+    .unwrap();
+    let lost = failed(&graded);
+    assert_eq!(kinds(&lost), [Files]);
+    let files = message(&lost, Files);
+    assert!(
+        files.contains(" flags outside {dest} (first: downloaded/"),
+        "{lost:?}"
+    );
+    assert!(files.ends_with("save each flag into the folder given as {dest} (also FLAGS_DEST)"));
+}
+
+#[test]
 fn asking_twice_loses_the_once() {
     let lost = failures("twice");
     assert_eq!(kinds(&lost), [Once]);
@@ -194,8 +245,7 @@ fn a_parent_that_leaves_a_detached_child_to_download_loses_everything() {
         [Exit, Files, Once, Floor, Pool, Ceiling, Report]
     );
     assert!(
-        message(&lost, Exit)
-            .starts_with("left 1 process running after it exited (first: sh -c sleep 2; ")
+        message(&lost, Exit).starts_with("left 1 process running after it exited (first: ")
             && message(&lost, Exit)
                 .ends_with("): wait for every process and thread it starts before exiting"),
         "{lost:?}"
@@ -376,4 +426,62 @@ fn bad_invocations_exit_2_with_one_line_that_names_the_fix() {
         );
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn a_grader_error_exits_3_and_the_json_says_error_with_no_score() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["exercism", "gradescope"] {
+        let path = dir.path().join(format!("{format}.json"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_grade"))
+            .args(["flags-seq", "--format", format, "--output"])
+            .arg(&path)
+            .args(["--", "/nonexistent/program"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(
+            stderr.starts_with(
+                "grader error (not the submission's; nothing was graded): could not start \
+                 /nonexistent/program: "
+            ),
+            "{stderr}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(json.get("score").is_none(), "{json}");
+        assert_eq!(json["tests"], serde_json::json!([]));
+        if format == "exercism" {
+            assert_eq!(json["status"], "error");
+            assert_eq!(json["version"], 3);
+        } else {
+            assert!(json["error"].is_string(), "{json}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_toolchain_is_the_graders_error_not_the_students() {
+    let dir = tempfile::tempdir().unwrap();
+    let starter = dir.path().join("starter");
+    let init = std::process::Command::new(env!("CARGO_BIN_EXE_grade"))
+        .args(["--init", "flags-seq"])
+        .arg(&starter)
+        .status()
+        .unwrap();
+    assert!(init.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_grade"))
+        .args(["flags-seq", "--submission"])
+        .arg(&starter)
+        .env("CARGO", "/nonexistent/cargo")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("could not run /nonexistent/cargo: ")
+            && stderr.contains("install Rust (https://rustup.rs) on the grading machine"),
+        "{stderr}"
+    );
 }
