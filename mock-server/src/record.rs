@@ -126,6 +126,9 @@ impl Recorder {
     /// The request logged at `index` ended now: answered, or abandoned by
     /// its client.
     pub(crate) fn end(&self, index: usize, abandoned: bool) {
+        if !self.real_ends {
+            return;
+        }
         let now = self.start.elapsed();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(obs) = state.log.get_mut(index) {

@@ -122,6 +122,22 @@ pub fn working_copy(dir: &Path) -> anyhow::Result<TempDir> {
         );
     }
     let copy = tempfile::tempdir()?;
-    copy_dir(dir, copy.path()).with_context(|| format!("could not copy {}", dir.display()))?;
+    let copied = std::fs::read_dir(dir).and_then(|entries| {
+        for entry in entries {
+            let entry = entry?;
+            let to = copy.path().join(entry.file_name());
+            // Build output and history are not the submission.
+            if entry.file_name() == "target" || entry.file_name() == ".git" {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                copy_dir(&entry.path(), &to)?;
+            } else {
+                std::fs::copy(entry.path(), to)?;
+            }
+        }
+        Ok(())
+    });
+    copied.with_context(|| format!("could not copy {}", dir.display()))?;
     Ok(copy)
 }
