@@ -211,7 +211,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             with_args(&exe)
         }
         (None, Some(dir), true) => match submission::build(&exercise, dir, None)? {
-            Build::Built(b) => with_args(&built.insert(b).binary),
+            Build::Built(b) => with_args(built.insert(b).binary()),
             Build::Failed(log) => {
                 let grade = flags_grader::not_built(&exercise, &options, &log);
                 return Ok(report(cli, output_path.as_deref(), &grade)?);

@@ -15,9 +15,16 @@ use crate::starter::{copy_dir, write_starter};
 /// into a folder of its own, held while it is graded.
 #[derive(Debug)]
 pub struct Built {
-    /// The exercise's binary, built from the submission.
-    pub binary: PathBuf,
+    binary: PathBuf,
     _crate_dir: TempDir,
+}
+
+impl Built {
+    /// The exercise's binary, built from the submission: it lives as long
+    /// as this value.
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
 }
 
 /// How a build came out.
@@ -69,6 +76,12 @@ pub fn build(exercise: &Exercise, dir: &Path, target_dir: Option<&Path>) -> anyh
     // Gradings that share a target folder build one at a time, and each
     // copies its binary out before the next build can replace it.
     let _lock = lock(&target.join(".grade-build.lock"))?;
+    // Every starter is a package of the same name at the root of its own
+    // workspace, so cargo keeps one fingerprint for all of them and judges
+    // freshness by modification times: sources written before another
+    // student's build would be taken for built. Newer than any build now.
+    touch_all(&crate_dir.path().join("src"))
+        .with_context(|| format!("could not touch {}", crate_dir.path().display()))?;
     let output = match Command::new(&cargo)
         .args(["build", "--quiet", "--bin", &exercise.solution.bin])
         .current_dir(crate_dir.path())
@@ -96,6 +109,23 @@ pub fn build(exercise: &Exercise, dir: &Path, target_dir: Option<&Path>) -> anyh
         binary,
         _crate_dir: crate_dir,
     }))
+}
+
+/// Sets the modification time of every file under `dir` to now.
+fn touch_all(dir: &Path) -> std::io::Result<()> {
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            touch_all(&entry.path())?;
+        } else {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())?
+                .set_modified(now)?;
+        }
+    }
+    Ok(())
 }
 
 /// An exclusive lock on `path`, held until dropped (other processes wait).

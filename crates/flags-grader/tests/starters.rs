@@ -28,12 +28,12 @@ fn every_starter_compiles_and_scores_zero() {
         let dir = tempfile::tempdir().unwrap();
         write_starter(&e, dir.path()).unwrap();
         // Graded as a student's would be: its src/ in a fresh starter.
-        let bin = match submission::build(&e, dir.path(), Some(&target)).unwrap() {
-            Build::Built(built) => built.binary,
+        let built = match submission::build(&e, dir.path(), Some(&target)).unwrap() {
+            Build::Built(built) => built,
             Build::Failed(log) => panic!("{}: the starter does not compile:\n{log}", e.name),
             Build::NoToolchain(why) => panic!("{why}"),
         };
-        let mut command = vec![bin.to_string_lossy().into_owned()];
+        let mut command = vec![built.binary().to_string_lossy().into_owned()];
         command.extend(e.scenario.args.iter().cloned());
         let graded = grade(
             &e,
@@ -107,7 +107,7 @@ fn a_filled_in_starter_scores_full_marks_and_a_broken_one_zero() {
     let Build::Built(built) = submission::build(&e, dir.path(), Some(&target)).unwrap() else {
         panic!("the solution does not compile as a submission");
     };
-    let mut command = vec![built.binary.to_string_lossy().into_owned()];
+    let mut command = vec![built.binary().to_string_lossy().into_owned()];
     command.extend(e.scenario.args.iter().cloned());
     let graded = grade(&e, &command, options.clone()).unwrap();
     assert_eq!(graded.score(), e.max_score(), "{:?}", graded.checks);
@@ -161,7 +161,7 @@ fn two_gradings_at_once_never_run_each_others_build() {
                     else {
                         panic!("a submission did not compile");
                     };
-                    let mut command = vec![built.binary.to_string_lossy().into_owned()];
+                    let mut command = vec![built.binary().to_string_lossy().into_owned()];
                     command.extend(e.scenario.args.iter().cloned());
                     let options = Options {
                         seed: 11,
