@@ -22,13 +22,21 @@ pub fn workspace_root() -> PathBuf {
 pub fn write_starter(exercise: &Exercise, dir: &Path) -> anyhow::Result<()> {
     let root = workspace_root();
     let crate_dir = root.join("crates").join(&exercise.solution.krate);
-    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is a file, not a folder: choose a new folder for the starter",
+            dir.display()
+        );
+    }
+    let entries = std::fs::read_dir(dir).map(|mut entries| entries.next().is_some());
+    if entries.is_ok_and(|not_empty| not_empty) {
         bail!(
             "{} is not empty: choose a new folder for the starter",
             dir.display()
         );
     }
-    copy_dir(&crate_dir.join("src"), &dir.join("src"))?;
+    copy_dir(&crate_dir.join("src"), &dir.join("src"))
+        .with_context(|| format!("could not write the starter into {}", dir.display()))?;
     let manifest = standalone_manifest(&root, &crate_dir)?;
     std::fs::write(dir.join("Cargo.toml"), manifest)?;
     // The workspace's lock file: the starter builds with the same versions.

@@ -390,7 +390,11 @@ fn fail_under_sets_the_exit_status_by_the_score() {
 
 #[test]
 fn bad_invocations_exit_2_with_one_line_that_names_the_fix() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--init", "flags-seq", "Cargo.toml"],
+            "Cargo.toml is a file, not a folder: choose a new folder for the starter",
+        ),
         (&[], "name an exercise: one of flags-seq,"),
         (&["flags-nope", "--", "true"], "no exercise \"flags-nope\""),
         (&["flags-seq"], "give the submission's command after --"),
