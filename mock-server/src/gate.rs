@@ -9,7 +9,9 @@
 //! - **Ramp.** No answer leaves until `floor` requests are in flight at
 //!   once (then, after a short quiet `settle`, so that a client that sends
 //!   more than it may shows it), or more than `ceiling` are. A pool of N
-//!   reaches N however slowly its threads start; a loop shows 1.
+//!   reaches N however slowly its threads start; a loop shows 1. The ramp
+//!   is a starting gun: the plan's delays run from its opening, so the
+//!   answers it held leave in the plan's order, not all at once.
 //! - **Refill.** While codes remain unasked, the last request in flight is
 //!   not answered until another one arrives. A pool refills a free worker
 //!   at once, so it never waits here for long; a client that works in
@@ -25,6 +27,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use flags_common::{Code, flag_url};
 use tokio::sync::Notify;
 
 use crate::timer;
@@ -47,6 +50,25 @@ pub struct Gate {
     /// Whether the refill rule applies (a pool or a semaphore; not a
     /// sequential client, whose every answer would otherwise wait).
     pub refill: bool,
+}
+
+impl Gate {
+    /// A gate for a test of a concurrency limit: no answer leaves until
+    /// `limit` requests for `codes` are in flight (or all of them, if
+    /// fewer), and the plan's delays start then. So a client with that
+    /// limit shows exactly it however slowly it starts, and the order of
+    /// the answers follows the plan's delays. Held at most a minute: a
+    /// hang guard, never reached by a client that keeps its limit.
+    pub fn for_limit(limit: usize, codes: &[Code]) -> Gate {
+        Gate {
+            floor: limit,
+            ceiling: limit,
+            expected: codes.iter().map(|&cc| flag_url("/flags", cc)).collect(),
+            hold: Duration::from_secs(60),
+            settle: Duration::from_millis(200),
+            refill: false,
+        }
+    }
 }
 
 /// A rule whose hold ran out: the client never did what it waited for.
@@ -87,12 +109,6 @@ struct State {
     ramp_open: bool,
     refill_off: bool,
     report: GateReport,
-}
-
-/// What a due answer does now.
-enum Decision {
-    Release,
-    WaitUntil(Instant),
 }
 
 impl GateState {
@@ -138,19 +154,38 @@ impl GateState {
         self.changed.notify_waiters();
     }
 
-    /// Waits until the answer of a request that is due may leave, and
-    /// counts it out of flight. It waits at most `hold` in all.
-    pub(crate) async fn release(&self) {
-        let due = Instant::now();
-        let mut ramp_held = false;
+    /// Waits for the ramp to open, or for its hold to run out, and
+    /// returns when the request's delay starts: its arrival, or the moment
+    /// the ramp opened if it was held; and whether it was held.
+    pub(crate) async fn start(&self, arrival: Instant) -> (Instant, bool) {
+        let mut held = false;
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             // Registered before the state is read, so no change is missed.
             changed.as_mut().enable();
-            let until = match self.decide(due, &mut ramp_held) {
-                Decision::Release => return,
-                Decision::WaitUntil(until) => until,
+            let Some(until) = self.ramp(arrival) else {
+                return (if held { Instant::now() } else { arrival }, held);
+            };
+            held = true;
+            tokio::select! {
+                () = changed => {}
+                () = timer::sleep_until(until) => {}
+            }
+        }
+    }
+
+    /// Waits until an answer that is due may leave, and counts it out of
+    /// flight. An answer the ramp held is spared the refill rule, so that
+    /// none waits more than `hold` in all.
+    pub(crate) async fn release(&self, ramp_held: bool) {
+        let due = Instant::now();
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let Some(until) = self.refill(due, ramp_held) else {
+                return;
             };
             tokio::select! {
                 () = changed => {}
@@ -159,50 +194,63 @@ impl GateState {
         }
     }
 
-    // ANCHOR: decide
-    /// Whether an answer due since `due` leaves now, or until when it
-    /// waits. An answer the ramp held is spared the refill rule, so that no
-    /// answer waits more than `hold` in all.
-    fn decide(&self, due: Instant, ramp_held: &mut bool) -> Decision {
-        let g = &self.gate;
-        let now = Instant::now();
-        let deadline = due + g.hold;
-        let mut s = self.lock();
-        let expiry = |s: &State| Expiry {
+    fn expiry(&self, s: &State, now: Instant) -> Expiry {
+        Expiry {
             at: now - self.start,
             in_flight: s.in_flight,
             unasked: s.unasked,
-        };
-        if !s.ramp_open {
-            *ramp_held = true;
-            // Fewer codes than the floor: all of them in flight will do.
-            let target = g.floor.min(s.in_flight + s.unasked);
-            let settled = now >= s.last_arrival + g.settle;
-            if s.in_flight > g.ceiling || (s.in_flight >= target && settled) {
-                s.ramp_open = true;
-            } else if now >= deadline {
-                s.report.ramp_expired = Some(expiry(&s));
-                s.ramp_open = true;
-            } else if s.in_flight >= target {
-                return Decision::WaitUntil((s.last_arrival + g.settle).min(deadline));
-            } else {
-                return Decision::WaitUntil(deadline);
-            }
         }
+    }
+
+    // ANCHOR: rules
+    /// The ramp: `None` once it is open, or until when a request that
+    /// arrived at `arrival` waits for it.
+    fn ramp(&self, arrival: Instant) -> Option<Instant> {
+        let g = &self.gate;
+        let now = Instant::now();
+        let deadline = arrival + g.hold;
+        let mut s = self.lock();
+        if s.ramp_open {
+            return None;
+        }
+        // Fewer codes than the floor: all of them in flight will do.
+        let target = g.floor.min(s.in_flight + s.unasked);
+        let settled = now >= s.last_arrival + g.settle;
+        if s.in_flight > g.ceiling || (s.in_flight >= target && settled) {
+            s.ramp_open = true;
+        } else if now >= deadline {
+            s.report.ramp_expired = Some(self.expiry(&s, now));
+            s.ramp_open = true;
+        } else if s.in_flight >= target {
+            return Some((s.last_arrival + g.settle).min(deadline));
+        } else {
+            return Some(deadline);
+        }
+        drop(s);
+        self.changed.notify_waiters();
+        None
+    }
+
+    /// The refill rule: `None` when an answer due since `due` may leave
+    /// (and it is counted out of flight), or until when it waits.
+    fn refill(&self, due: Instant, ramp_held: bool) -> Option<Instant> {
+        let g = &self.gate;
+        let now = Instant::now();
+        let mut s = self.lock();
         let last_in_flight = s.in_flight == 1 && s.unasked > 0;
-        if g.refill && !*ramp_held && !s.refill_off && last_in_flight {
-            if now < deadline {
-                return Decision::WaitUntil(deadline);
+        if g.refill && !ramp_held && !s.refill_off && last_in_flight {
+            if now < due + g.hold {
+                return Some(due + g.hold);
             }
-            s.report.refill_expired = Some(expiry(&s));
+            s.report.refill_expired = Some(self.expiry(&s, now));
             s.refill_off = true;
         }
         s.in_flight -= 1;
         drop(s);
         self.changed.notify_waiters();
-        Decision::Release
+        None
     }
-    // ANCHOR_END: decide
+    // ANCHOR_END: rules
 
     pub(crate) fn report(&self) -> GateReport {
         self.lock().report

@@ -107,6 +107,26 @@ impl SpawnedServer {
     pub fn gate_report(&self) -> Option<GateReport> {
         self.shared.gate.as_ref().map(GateState::report)
     }
+
+    /// The plan it serves.
+    pub fn plan(&self) -> &Plan {
+        &self.shared.plan
+    }
+
+    /// The server as a site, labelled after its preset (`LOCAL site: …`).
+    pub fn site(&self) -> flags_common::Site {
+        flags_common::Site::new(self.shared.plan.preset_kind().to_string(), self.base_url())
+    }
+
+    /// The number of requests per path (only when recording).
+    pub fn requests_per_path(&self) -> std::collections::BTreeMap<String, usize> {
+        crate::record::requests_per_path(&self.observations())
+    }
+
+    /// The peak number of requests in flight at once (only when recording).
+    pub fn peak_in_flight(&self) -> usize {
+        crate::record::peak_in_flight(&self.observations())
+    }
 }
 
 /// Serves `plan` on `listener` until the task is dropped. With `quiet`
@@ -167,13 +187,19 @@ impl Shared {
             index,
             answered: false,
         };
+        // A gate's ramp is a starting gun: the plan's delays run from the
+        // moment it opens, so holding the first answers never bunches them.
+        let (start, ramp_held) = match &self.gate {
+            Some(gate) => gate.start(arrival).await,
+            None => (arrival, false),
+        };
         if !answer.delay.is_zero() {
             // Not tokio::time::sleep: its millisecond ticks would add up to
             // 2 ms to every delay.
-            timer::sleep_until(arrival + answer.delay).await;
+            timer::sleep_until(start + answer.delay).await;
         }
         if let Some(gate) = &self.gate {
-            gate.release().await;
+            gate.release(ramp_held).await;
         }
         ending.answered = true;
         if !self.quiet {

@@ -148,7 +148,7 @@ async fn metadata_is_served_beside_each_flag() {
 
 #[tokio::test]
 async fn the_server_sees_peak_in_flight_and_duplicates() {
-    let server = TestServer::start(Plan::preset(Preset::Local).delay(MS(100))).await;
+    let server = TestServer::start(Plan::preset(Preset::Local).delay(MS(500))).await;
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = server.base_url();
     // Sequential: one at a time.

@@ -1,20 +1,32 @@
 //! flags-asyncio against the in-process test server: all downloads in
 //! flight at once, or at most the limit, each flag once, saved whole.
+//!
+//! The tests of a limit hold the server's answers until the limit is in
+//! flight (`Gate::for_limit`), so a client that starts slowly on a busy
+//! machine still shows its limit: seen, not timed.
 
 use std::process::Command;
 use std::time::Duration;
 
 use flags_common::{Code, pop20};
 use flags_seq::Config;
-use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems, run_client};
+use mock_server::{
+    Gate, Plan, Preset, SpawnedServer, TestServer, expected_files, folder_problems, run_client,
+};
 
 fn plan() -> Plan {
     Plan::preset(Preset::Local).delay(Duration::from_millis(100))
 }
 
+/// A server that holds its answers until `limit` requests for `codes` are
+/// in flight.
+fn gated(limit: usize, codes: &[Code]) -> SpawnedServer {
+    SpawnedServer::recording(plan(), Some(Gate::for_limit(limit, codes))).unwrap()
+}
+
 /// Runs the download; returns the codes, as returned and as shown.
 fn run(
-    server: &TestServer,
+    server: &SpawnedServer,
     dest: &std::path::Path,
     codes: &[Code],
     limit: Option<usize>,
@@ -25,7 +37,7 @@ fn run(
     (done, shown)
 }
 
-fn assert_downloaded_once(server: &TestServer, dest: &std::path::Path, codes: &[Code]) {
+fn assert_downloaded_once(server: &SpawnedServer, dest: &std::path::Path, codes: &[Code]) {
     let problems = folder_problems(dest, &expected_files(server.plan(), codes));
     assert!(problems.is_empty(), "{problems:?}");
     let counts = server.requests_per_path();
@@ -36,9 +48,9 @@ fn assert_downloaded_once(server: &TestServer, dest: &std::path::Path, codes: &[
 // ANCHOR: test_peak
 #[test]
 fn unbounded_puts_every_request_in_flight_at_once() {
-    let server = TestServer::start_blocking(plan());
-    let dest = tempfile::tempdir().unwrap();
     let all = flags_common::all();
+    let server = gated(all.len(), &all);
+    let dest = tempfile::tempdir().unwrap();
     let (done, shown) = run(&server, dest.path(), &all, None);
     assert_eq!(done, all, "results in list order, as gather returns them");
     assert_eq!(shown.len(), 194);
@@ -50,7 +62,7 @@ fn unbounded_puts_every_request_in_flight_at_once() {
 #[test]
 fn a_limit_caps_the_requests_in_flight_exactly() {
     for limit in [1, 5] {
-        let server = TestServer::start_blocking(plan());
+        let server = gated(limit, &pop20());
         let dest = tempfile::tempdir().unwrap();
         let mut sorted = pop20();
         sorted.sort();
@@ -82,7 +94,7 @@ fn the_first_error_cancels_the_rest() {
 
 #[test]
 fn the_binary_takes_a_limit_and_prints_the_books_lines() {
-    let server = TestServer::start_blocking(plan());
+    let server = gated(4, &pop20());
     let dest = tempfile::tempdir().unwrap();
     let stdout = run_client(
         Command::new(env!("CARGO_BIN_EXE_flags-asyncio"))
@@ -90,7 +102,7 @@ fn the_binary_takes_a_limit_and_prints_the_books_lines() {
                 "--max-concurrency",
                 "4",
                 "--server",
-                &server.base_url(),
+                server.base_url(),
                 "--dest",
             ])
             .arg(dest.path()),

@@ -1,12 +1,18 @@
 //! Both thread-pool variants against the in-process test server: what the
 //! server saw (requests in flight, each path once) and what landed on disk.
+//!
+//! The server holds its answers until the pool's limit is in flight
+//! (`Gate::for_limit`), and the plan's delays start then: a pool that starts
+//! slowly on a busy machine still shows its limit and its order.
 
 use std::process::Command;
 use std::time::Duration;
 
 use flags_common::{Code, pop20};
 use flags_seq::Config;
-use mock_server::{Plan, Preset, TestServer, expected_files, folder_problems, run_client};
+use mock_server::{
+    Gate, Plan, Preset, SpawnedServer, TestServer, expected_files, folder_problems, run_client,
+};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -22,8 +28,14 @@ fn sorted_pop20() -> Vec<Code> {
     codes
 }
 
+/// A server for `plan` that holds its answers until `limit` requests for
+/// `codes` are in flight.
+fn gated(plan: Plan, limit: usize, codes: &[Code]) -> SpawnedServer {
+    SpawnedServer::recording(plan, Some(Gate::for_limit(limit, codes))).unwrap()
+}
+
 /// Checks what every correct run leaves: each flag once, saved whole.
-fn assert_downloaded_once(server: &TestServer, dest: &std::path::Path, codes: &[Code]) {
+fn assert_downloaded_once(server: &SpawnedServer, dest: &std::path::Path, codes: &[Code]) {
     let problems = folder_problems(dest, &expected_files(server.plan(), codes));
     assert!(problems.is_empty(), "{problems:?}");
     let counts = server.requests_per_path();
@@ -41,7 +53,7 @@ fn map_runs_twenty_at_once_and_returns_in_submission_order() {
         .fold(Plan::preset(Preset::Local), |plan, (i, &cc)| {
             plan.delay_for_code(cc, ms(50 + 25 * (19 - i as u64)))
         });
-    let server = TestServer::start_blocking(plan);
+    let server = gated(plan, flags_threadpool::MAX_WORKERS, &sorted);
     let dest = tempfile::tempdir().unwrap();
     let (config, shown) = Config::new(server.site(), dest.path()).recording();
 
@@ -57,7 +69,11 @@ fn map_runs_twenty_at_once_and_returns_in_submission_order() {
 
 #[test]
 fn map_never_starts_more_than_max_workers() {
-    let server = TestServer::start_blocking(Plan::preset(Preset::Local).delay(ms(30)));
+    let server = gated(
+        Plan::preset(Preset::Local).delay(ms(30)),
+        flags_threadpool::MAX_WORKERS,
+        &flags_common::all(),
+    );
     let dest = tempfile::tempdir().unwrap();
     let (config, _) = Config::new(server.site(), dest.path()).recording();
     let all = flags_common::all();
@@ -83,7 +99,11 @@ fn futures_run_three_at_a_time_and_complete_in_their_own_order() {
     .fold(Plan::preset(Preset::Local), |plan, (cc, delay)| {
         plan.delay_for_code(Code::parse(cc).unwrap(), ms(delay))
     });
-    let server = TestServer::start_blocking(plan);
+    let server = gated(
+        plan,
+        flags_threadpool::futures::MAX_WORKERS,
+        &codes(&["BR", "CN", "ID", "IN", "US"]),
+    );
     let dest = tempfile::tempdir().unwrap();
     let (config, shown) = Config::new(server.site(), dest.path()).recording();
 
