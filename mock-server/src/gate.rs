@@ -107,6 +107,8 @@ struct State {
     unasked: usize,
     last_arrival: Instant,
     ramp_open: bool,
+    /// When the ramp opened (or its hold ran out).
+    ramp_opened: Option<Instant>,
     refill_off: bool,
     report: GateReport,
 }
@@ -125,6 +127,7 @@ impl GateState {
                 unasked,
                 last_arrival: start,
                 ramp_open,
+                ramp_opened: None,
                 refill_off: false,
                 report: GateReport::default(),
             }),
@@ -165,7 +168,10 @@ impl GateState {
             // Registered before the state is read, so no change is missed.
             changed.as_mut().enable();
             let Some(until) = self.ramp(arrival) else {
-                return (if held { Instant::now() } else { arrival }, held);
+                // One instant for every held request, whenever its task
+                // runs again: the delays keep their order.
+                let opened = self.lock().ramp_opened.unwrap_or(arrival);
+                return (if held { opened.max(arrival) } else { arrival }, held);
             };
             held = true;
             tokio::select! {
@@ -218,9 +224,11 @@ impl GateState {
         let settled = now >= s.last_arrival + g.settle;
         if s.in_flight > g.ceiling || (s.in_flight >= target && settled) {
             s.ramp_open = true;
+            s.ramp_opened = Some(now);
         } else if now >= deadline {
             s.report.ramp_expired = Some(self.expiry(&s, now));
             s.ramp_open = true;
+            s.ramp_opened = Some(now);
         } else if s.in_flight >= target {
             return Some((s.last_arrival + g.settle).min(deadline));
         } else {
