@@ -37,6 +37,20 @@ pub enum FlagDirError {
         /// Why (part of the message, so not a `source()`).
         cause: std::io::Error,
     },
+    /// A file of the folder leads out of it (a symbolic link): serving it
+    /// would hand out whatever it points to.
+    #[error(
+        "refusing to serve {}: it leads to {}, outside the flags folder {}; copy the file into the folder instead of linking to it",
+        file.display(), target.display(), dir.display()
+    )]
+    Outside {
+        /// The file as named in the folder.
+        file: PathBuf,
+        /// Where it really is.
+        target: PathBuf,
+        /// The folder, resolved.
+        dir: PathBuf,
+    },
     /// The folder holds no flag.
     #[error(
         "no flags in {}: expected subfolders like bd/ holding bd.gif and metadata.json, as in the book's flags.zip",
@@ -47,21 +61,30 @@ pub enum FlagDirError {
 
 impl FlagSet {
     /// The 194 generated flags, made once per process and shared.
+    /// They are drawn on every core: drawing takes most of a server's
+    /// start-up.
     pub fn generated() -> Arc<FlagSet> {
         static GENERATED: OnceLock<Arc<FlagSet>> = OnceLock::new();
+        let draw = |country: &Country| {
+            let cc = Code::parse(country.iso_cc).expect("COUNTRIES holds valid codes");
+            let flag = Flag {
+                gif: Bytes::from(flag_gif(country.iso_cc)),
+                metadata: metadata_json(country),
+            };
+            (cc, flag)
+        };
         GENERATED
             .get_or_init(|| {
-                let flags = COUNTRIES
-                    .iter()
-                    .map(|country| {
-                        let cc = Code::parse(country.iso_cc).expect("COUNTRIES holds valid codes");
-                        let flag = Flag {
-                            gif: Bytes::from(flag_gif(country.iso_cc)),
-                            metadata: metadata_json(country),
-                        };
-                        (cc, flag)
-                    })
-                    .collect();
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let share = COUNTRIES.len().div_ceil(cores);
+                let flags = std::thread::scope(|scope| {
+                    let shares: Vec<_> = (COUNTRIES.chunks(share))
+                        .map(|part| scope.spawn(move || part.iter().map(draw).collect::<Vec<_>>()))
+                        .collect();
+                    (shares.into_iter())
+                        .flat_map(|part| part.join().expect("drawing a flag does not panic"))
+                        .collect()
+                });
                 Arc::new(FlagSet { flags })
             })
             .clone()
@@ -70,10 +93,21 @@ impl FlagSet {
     /// Reads a folder laid out like the book's `flags.zip`: `bd/bd.gif` and
     /// `bd/metadata.json` for each code. Subfolders that are not two letters
     /// are skipped; a missing `metadata.json` is made from the country table.
+    /// A file that leads out of the folder (a symbolic link to
+    /// `../../secret.txt`) is refused, naming the file.
     pub fn from_dir(dir: &Path) -> Result<FlagSet, FlagDirError> {
         let read_err = |dir: &Path| {
             let dir = dir.to_owned();
             move |cause| FlagDirError::Read { dir, cause }
+        };
+        let root = dir.canonicalize().map_err(read_err(dir))?;
+        let read = |file: &Path| {
+            let target = file.canonicalize().map_err(read_err(file))?;
+            if !target.starts_with(&root) {
+                let (file, dir) = (file.to_owned(), root.clone());
+                return Err(FlagDirError::Outside { file, target, dir });
+            }
+            std::fs::read(&target).map_err(read_err(file))
         };
         let mut flags = BTreeMap::new();
         for entry in std::fs::read_dir(dir).map_err(read_err(dir))? {
@@ -84,10 +118,10 @@ impl FlagSet {
             if !gif_path.is_file() {
                 continue;
             }
-            let gif = std::fs::read(&gif_path).map_err(read_err(&gif_path))?;
+            let gif = read(&gif_path)?;
             let meta_path = entry.path().join("metadata.json");
             let metadata = if meta_path.is_file() {
-                Bytes::from(std::fs::read(&meta_path).map_err(read_err(&meta_path))?)
+                Bytes::from(read(&meta_path)?)
             } else {
                 let known = COUNTRIES.iter().find(|c| c.iso_cc == cc.as_str());
                 known.map_or_else(|| unknown_metadata(cc), metadata_json)
@@ -190,6 +224,40 @@ mod tests {
         );
         let xx = set.get(Code::parse("XX").unwrap()).unwrap();
         assert_eq!(&xx.metadata[..], b"{\"country\": \"X\"}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_that_leave_the_folder_are_refused_and_links_inside_it_served() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().unwrap();
+        let flags = tmp.path().join("flags");
+        std::fs::create_dir_all(flags.join("bd")).unwrap();
+        std::fs::create_dir_all(flags.join("cn")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("outside")).unwrap();
+        std::fs::write(flags.join("bd/bd.gif"), b"GIF89a-bd").unwrap();
+        std::fs::write(tmp.path().join("outside/secret.txt"), b"secret").unwrap();
+        // Inside the folder: fine.
+        symlink("../bd/bd.gif", flags.join("cn/cn.gif")).unwrap();
+        let set = FlagSet::from_dir(&flags).unwrap();
+        assert_eq!(
+            &set.get(Code::parse("CN").unwrap()).unwrap().gif[..],
+            b"GIF89a-bd"
+        );
+        // Out of it: refused, naming the file.
+        std::fs::remove_file(flags.join("cn/cn.gif")).unwrap();
+        symlink("../../outside/secret.txt", flags.join("cn/cn.gif")).unwrap();
+        let err = FlagSet::from_dir(&flags).unwrap_err().to_string();
+        assert!(err.contains("refusing to serve"), "{err}");
+        assert!(err.contains("cn/cn.gif"), "{err}");
+        assert!(err.contains("secret.txt"), "{err}");
+        // A whole subfolder that leads out: refused too.
+        std::fs::remove_dir_all(flags.join("cn")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("outside/ar")).unwrap();
+        std::fs::write(tmp.path().join("outside/ar/ar.gif"), b"GIF89a-ar").unwrap();
+        symlink("../outside/ar", flags.join("ar")).unwrap();
+        let err = FlagSet::from_dir(&flags).unwrap_err().to_string();
+        assert!(err.contains("ar/ar.gif"), "{err}");
     }
 
     #[test]

@@ -28,10 +28,12 @@
 //! ```
 #![deny(missing_docs)]
 
+mod connections;
 pub mod countries;
 mod flag_gif;
 mod flags;
 mod gate;
+mod log;
 mod plan;
 mod record;
 mod serve;
@@ -42,8 +44,8 @@ mod verify;
 pub use flag_gif::flag_gif;
 pub use flags::{Flag, FlagDirError, FlagSet};
 pub use gate::{Expiry, Gate, GateReport};
-pub use plan::{Answer, DEFAULT_SEED, Expected, Fault, Plan, Preset, Resource};
-pub use record::{Observation, Recorder, peak_in_flight, requests_per_path};
+pub use plan::{Answer, DEFAULT_SEED, ErrorScope, Expected, Fault, Plan, Preset, Resource};
+pub use record::{Observation, RETRY_WINDOW, Recorder, peak_in_flight, requests_per_path};
 pub use serve::{SpawnedServer, serve};
 pub use test_server::TestServer;
 pub use verify::{ClientFailed, expected_files, folder_problems, run_client};

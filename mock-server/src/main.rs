@@ -7,7 +7,13 @@
 //! $ cargo run -p mock-server -- --dir ~/flags      # serve the book's flags.zip, unzipped
 //! $ cargo run -p mock-server -- truth error --seed 7   # the ground truth: code, status, delay in ms
 //! ```
+//!
+//! The book's own command lines work too: `slow_server.py 8001` is
+//! `mock-server 8001` (the DELAY preset), `slow_server.py 8002 -e .25` is
+//! `mock-server 8002 -e .25` (the ERROR server), with `-b ADDRESS` and
+//! `-d DIRECTORY` as in the book.
 
+use std::io::{self, Write as _};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +23,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use flags_common::Code;
-use mock_server::{FlagSet, Plan, Preset};
+use mock_server::{ErrorScope, FlagSet, Plan, Preset};
 
 #[derive(Parser)]
 #[command(version, about, args_conflicts_with_subcommands = true)]
@@ -39,6 +45,11 @@ enum Command {
 
 #[derive(Args)]
 struct ServeArgs {
+    /// Serve one preset on this port, as the book's `slow_server.py 8001`
+    /// does: --preset's, or without it DELAY (slow_server.py's; add
+    /// `-e .25` for the book's ERROR server).
+    #[arg(value_name = "PORT", conflicts_with = "port")]
+    book_port: Option<u16>,
     /// Serve one preset (LOCAL, DELAY, ERROR) instead of all three.
     #[arg(long, value_name = "PRESET")]
     preset: Option<Preset>,
@@ -46,7 +57,7 @@ struct ServeArgs {
     #[arg(long, requires = "preset")]
     port: Option<u16>,
     /// Address to listen on; anything but loopback exposes the server.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, short, value_name = "ADDRESS", default_value = "127.0.0.1")]
     bind: IpAddr,
     /// Do not log a line per request.
     #[arg(long, short)]
@@ -61,11 +72,11 @@ struct TruthArgs {
     preset: Preset,
     /// Also print, on stderr, the ideal time to fetch all 676 codes with
     /// this many workers (requests capped at --timeout).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = workers)]
     ideal_workers: Option<usize>,
     /// The client timeout for --ideal-workers, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 3.1)]
-    timeout: f64,
+    #[arg(long, value_name = "SECS", default_value = "3.1", value_parser = seconds)]
+    timeout: Duration,
     #[command(flatten)]
     knobs: Knobs,
 }
@@ -77,29 +88,34 @@ struct Knobs {
     #[arg(long)]
     seed: Option<u64>,
     /// Base delay of every flag request, in ms.
-    #[arg(long, value_name = "MS")]
-    delay_ms: Option<u64>,
+    #[arg(long, value_name = "MS", value_parser = millis)]
+    delay_ms: Option<Duration>,
     /// Up to this much more delay per path, seeded, in ms.
-    #[arg(long, value_name = "MS")]
-    jitter_ms: Option<u64>,
+    #[arg(long, value_name = "MS", value_parser = millis)]
+    jitter_ms: Option<Duration>,
     /// Fraction of flags (0 to 1) that answer the error status.
-    #[arg(long, value_name = "RATE", value_parser = rate)]
+    #[arg(long, short, value_name = "RATE", value_parser = rate)]
     error_rate: Option<f64>,
     /// Status of the error flags.
     #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(400..=599))]
     error_status: Option<u16>,
+    /// Which codes the error status falls on: `flags` (the default), or
+    /// `any` as in the book's slow_server.py, codes with no flag included.
+    #[arg(long, value_name = "SCOPE")]
+    error_scope: Option<ErrorScope>,
     /// Fraction of flags (0 to 1) whose requests stall.
     #[arg(long, value_name = "RATE", value_parser = rate)]
     stall_rate: Option<f64>,
     /// How long a stalled request is held, in ms.
-    #[arg(long, value_name = "MS")]
-    stall_ms: Option<u64>,
-    /// Fraction of flags (0 to 1) whose first request answers 503.
+    #[arg(long, value_name = "MS", value_parser = millis)]
+    stall_ms: Option<Duration>,
+    /// Fraction of flags (0 to 1) whose first request answers 503 (a retry
+    /// within 5 s of it gets the flag).
     #[arg(long, value_name = "RATE", value_parser = rate)]
     transient_rate: Option<f64>,
     /// Serve a folder laid out like the book's flags.zip ({cc}/{cc}.gif,
     /// {cc}/metadata.json) instead of the generated flags.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, short, visible_alias = "directory", value_name = "DIR")]
     dir: Option<PathBuf>,
 }
 
@@ -112,21 +128,61 @@ fn rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The longest delay, jitter or stall: ten minutes, far past any client's
+/// timeout (and a bound that keeps every deadline a real instant).
+const MAX_MS: u64 = 600_000;
+
+fn millis(s: &str) -> Result<Duration, String> {
+    match s.parse::<u64>() {
+        Ok(ms) if ms <= MAX_MS => Ok(Duration::from_millis(ms)),
+        _ => Err(format!(
+            "give a whole number of milliseconds from 0 to {MAX_MS} (ten minutes)"
+        )),
+    }
+}
+
+fn seconds(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 600.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("give a number of seconds above 0 and at most 600, like the book's 3.1".into()),
+    }
+}
+
+/// The most workers `--ideal-workers` takes: more than the 676 codes
+/// changes nothing.
+const MAX_WORKERS: usize = 10_000;
+
+fn workers(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_WORKERS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "give a number of workers from 1 (a sequential client) to {MAX_WORKERS}"
+        )),
+    }
+}
+
 impl Knobs {
-    fn plan(&self, preset: Preset) -> anyhow::Result<Plan> {
-        let ms = Duration::from_millis;
+    /// The flags of `--dir`, read once for every preset.
+    fn flags(&self) -> anyhow::Result<Option<Arc<FlagSet>>> {
+        let Some(dir) = &self.dir else {
+            return Ok(None);
+        };
+        Ok(Some(Arc::new(FlagSet::from_dir(dir)?)))
+    }
+
+    fn plan(&self, preset: Preset, flags: Option<&Arc<FlagSet>>) -> Plan {
         let mut plan = Plan::preset(preset);
-        if let Some(dir) = &self.dir {
-            plan = plan.flags(Arc::new(FlagSet::from_dir(dir)?));
+        if let Some(flags) = flags {
+            plan = plan.flags(Arc::clone(flags));
         }
         if let Some(seed) = self.seed {
             plan = plan.seed(seed);
         }
         if let Some(delay) = self.delay_ms {
-            plan = plan.delay(ms(delay));
+            plan = plan.delay(delay);
         }
         if let Some(jitter) = self.jitter_ms {
-            plan = plan.jitter(ms(jitter));
+            plan = plan.jitter(jitter);
         }
         if let Some(rate) = self.error_rate {
             plan = plan.error_rate(rate);
@@ -134,16 +190,19 @@ impl Knobs {
         if let Some(status) = self.error_status {
             plan = plan.error_status(status);
         }
+        if let Some(scope) = self.error_scope {
+            plan = plan.error_scope(scope);
+        }
         if let Some(rate) = self.stall_rate {
             plan = plan.stall_rate(rate);
         }
         if let Some(stall) = self.stall_ms {
-            plan = plan.stall(ms(stall));
+            plan = plan.stall(stall);
         }
         if let Some(rate) = self.transient_rate {
             plan = plan.transient_rate(rate);
         }
-        Ok(plan)
+        plan
     }
 }
 
@@ -158,14 +217,14 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line with every cause, never a backtrace.
-            eprintln!("error: {err:#}");
+            let _ = writeln!(io::stderr(), "error: {err:#}");
             ExitCode::FAILURE
         }
     }
 }
 
 fn truth(args: &TruthArgs) -> anyhow::Result<()> {
-    let plan = args.knobs.plan(args.preset)?;
+    let plan = args.knobs.plan(args.preset, args.knobs.flags()?.as_ref());
     let mut out = String::new();
     for cc in Code::every() {
         let expected = plan.expected(cc);
@@ -175,13 +234,18 @@ fn truth(args: &TruthArgs) -> anyhow::Result<()> {
             expected.delay.as_millis()
         ));
     }
-    print!("{out}");
+    // Not print!: it panics when the reader has gone (`| head -1`).
+    if let Err(err) = io::stdout().write_all(out.as_bytes()) {
+        if err.kind() != io::ErrorKind::BrokenPipe {
+            return Err(err).context("could not write the ground truth");
+        }
+    }
     if let Some(workers) = args.ideal_workers {
-        let timeout = Duration::try_from_secs_f64(args.timeout)
-            .context("--timeout must be a positive number of seconds")?;
+        let timeout = args.timeout;
         let every: Vec<Code> = Code::every().collect();
         let ideal = plan.ideal_time_within(&every, workers, timeout);
-        eprintln!(
+        let _ = writeln!(
+            io::stderr(),
             "ideal time for the 676 codes with {workers} workers and a {:.1}s timeout: {:.2}s",
             timeout.as_secs_f64(),
             ideal.as_secs_f64()
@@ -191,35 +255,46 @@ fn truth(args: &TruthArgs) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let servers: Vec<(Preset, u16)> = match args.preset {
-        Some(preset) => vec![(preset, args.port.unwrap_or(preset.port()))],
-        None => Preset::ALL.iter().map(|&p| (p, p.port())).collect(),
+    let servers: Vec<(Preset, u16)> = match (args.preset, args.book_port.or(args.port)) {
+        (Some(preset), port) => vec![(preset, port.unwrap_or(preset.port()))],
+        // slow_server.py PORT: the DELAY server, ERROR with -e.
+        (None, Some(port)) => vec![(Preset::Delay, port)],
+        (None, None) => Preset::ALL.iter().map(|&p| (p, p.port())).collect(),
     };
+    // A bad folder fails before anything listens.
+    let flags = args.knobs.flags()?;
     let runtime = tokio::runtime::Runtime::new().context("could not start the tokio runtime")?;
     runtime.block_on(async {
-        let mut tasks = tokio::task::JoinSet::new();
+        // Listen first, then draw the flags (a fraction of a second): a
+        // client started with the server waits in the kernel's queue
+        // instead of being refused.
+        let mut listeners = Vec::new();
         for (preset, port) in servers {
-            let plan = args.knobs.plan(preset)?;
             let listener = tokio::net::TcpListener::bind((args.bind, port))
                 .await
-                .with_context(|| {
-                    format!(
-                        "could not listen on {}:{port}: is another mock-server running? \
-                         Stop it, or pick a port with --preset {preset} --port PORT",
-                        args.bind
-                    )
-                })?;
+                .map_err(|err| bind_error(&err, args.bind, port, preset))?;
+            listeners.push((preset, listener));
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut banner = String::new();
+        for (preset, listener) in listeners {
+            let plan = args.knobs.plan(preset, flags.as_ref());
             let addr = listener.local_addr()?;
-            eprintln!("{preset:<6} http://{addr}/flags  {}", plan.describe());
+            banner.push_str(&format!(
+                "{preset:<6} http://{addr}/flags  {}\n",
+                plan.describe()
+            ));
             tasks.spawn(mock_server::serve(listener, Arc::new(plan), args.quiet));
         }
         if !args.bind.is_loopback() {
-            eprintln!(
-                "warning: listening on {}, not loopback: other machines can reach it",
+            banner.push_str(&format!(
+                "warning: listening on {}, not loopback: other machines can reach it\n",
                 args.bind
-            );
+            ));
         }
-        eprintln!("Press Ctrl-C to stop.");
+        // Said once every server is accepting: a script may wait for it.
+        banner.push_str("Press Ctrl-C to stop.\n");
+        let _ = io::stderr().write_all(banner.as_bytes());
         tokio::select! {
             _ = tokio::signal::ctrl_c() => Ok(()),
             Some(result) = tasks.join_next() => {
@@ -227,4 +302,26 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// Why a port could not be had, and what to do about it.
+fn bind_error(err: &io::Error, addr: IpAddr, port: u16, preset: Preset) -> anyhow::Error {
+    let what = match err.kind() {
+        io::ErrorKind::AddrInUse => format!(
+            "the port is taken: is another mock-server running? \
+             Stop it, or pick a port with --preset {preset} --port PORT"
+        ),
+        io::ErrorKind::AddrNotAvailable => format!(
+            "{addr} is not an address of this machine: \
+             leave out --bind to listen on 127.0.0.1, or give one of this machine's addresses"
+        ),
+        io::ErrorKind::PermissionDenied => format!(
+            "ports below 1024 need privileges: pick one from 1024 up, \
+             like the book's {}",
+            preset.port()
+        ),
+        _ => "pick another port with --port, or another address with --bind".to_owned(),
+    };
+    let addr = std::net::SocketAddr::new(addr, port);
+    anyhow::anyhow!("could not listen on {addr} ({err}): {what}")
 }

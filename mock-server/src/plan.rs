@@ -3,8 +3,16 @@
 //! A [`Plan`] is a pure function. Every delay and fault comes from a hash of
 //! the seed and the path, so the same seed gives the same answers whatever the
 //! order or timing of requests, and across restarts. The only input besides
-//! the path is the attempt number (how many times that path was asked
-//! before), so that a transient fault can clear on a retry.
+//! the path is the attempt number, so that a transient fault can clear on a
+//! retry: 0 for a first request, 1 or more for a retry.
+//!
+//! A server turns its requests into attempts without a memory of past runs
+//! ([`Recorder`](crate::Recorder)): a request is a retry only if it comes
+//! within [`RETRY_WINDOW`](crate::RETRY_WINDOW) of a transient 503 for the
+//! same path, and a retry uses that 503 up. So every run of a client meets
+//! the same answers, however long the server has been up and whoever asked
+//! before: a first request for a transient flag answers 503, a prompt retry
+//! the flag, the next run's first request 503 again.
 //!
 //! Because it is pure, the plan can also say, without any server, what a
 //! client should see (the ground truth) and how fast a run could possibly be
@@ -79,7 +87,8 @@ pub enum Fault {
     Error,
     /// Held far past any client timeout before the answer.
     Stall,
-    /// 503 on the first attempt only: a retry succeeds.
+    /// 503 to a first request; a retry within
+    /// [`RETRY_WINDOW`](crate::RETRY_WINDOW) of it gets the flag.
     Transient,
 }
 
@@ -91,6 +100,32 @@ impl Fault {
             Fault::Error => "error",
             Fault::Stall => "stall",
             Fault::Transient => "transient",
+        }
+    }
+}
+
+/// Which codes the error status may fall on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ErrorScope {
+    /// Only codes with a flag: `--every` then counts exactly the flags the
+    /// error rate leaves, and every code without a flag is a plain 404.
+    #[default]
+    Flags,
+    /// Any code, those with no flag included, as the book's `slow_server.py`
+    /// does (it draws the error before it looks for the file): `--every`
+    /// then counts fewer 404s and more errors, like the book's sample run.
+    Any,
+}
+
+impl FromStr for ErrorScope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ErrorScope, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "flags" => Ok(ErrorScope::Flags),
+            "any" => Ok(ErrorScope::Any),
+            _ => Err(format!(
+                "unknown error scope {s:?}: choose flags (the default) or any (the book's)"
+            )),
         }
     }
 }
@@ -193,6 +228,7 @@ pub struct Plan {
     jitter: Duration,
     error_rate: f64,
     error_status: u16,
+    error_scope: ErrorScope,
     stall_rate: f64,
     stall: Duration,
     transient_rate: f64,
@@ -212,6 +248,7 @@ impl fmt::Debug for Plan {
             .field("jitter", &self.jitter)
             .field("error_rate", &self.error_rate)
             .field("error_status", &self.error_status)
+            .field("error_scope", &self.error_scope)
             .field("stall_rate", &self.stall_rate)
             .field("stall", &self.stall)
             .field("transient_rate", &self.transient_rate)
@@ -240,6 +277,7 @@ impl Plan {
             jitter: Duration::from_millis(jitter),
             error_rate,
             error_status: 418,
+            error_scope: ErrorScope::Flags,
             stall_rate: 0.0,
             stall: Duration::from_secs(30),
             transient_rate: 0.0,
@@ -281,6 +319,14 @@ impl Plan {
         self
     }
 
+    /// Which codes the error status may fall on: flags only (the default),
+    /// or any code, as in the book. The rate is then a fraction of all 676
+    /// codes.
+    pub fn error_scope(mut self, scope: ErrorScope) -> Plan {
+        self.error_scope = scope;
+        self.refreshed()
+    }
+
     /// The fraction of flags (0 to 1) whose requests stall.
     pub fn stall_rate(mut self, rate: f64) -> Plan {
         self.stall_rate = rate;
@@ -294,7 +340,8 @@ impl Plan {
         self
     }
 
-    /// The fraction of flags (0 to 1) whose first request answers 503.
+    /// The fraction of flags (0 to 1) whose first request answers 503; a
+    /// retry within [`RETRY_WINDOW`](crate::RETRY_WINDOW) gets the flag.
     pub fn transient_rate(mut self, rate: f64) -> Plan {
         self.transient_rate = rate;
         self.refreshed()
@@ -344,8 +391,12 @@ impl Plan {
         let pct = |rate: f64| (rate * 100.0).round();
         let mut faults = Vec::new();
         if self.error_rate > 0.0 {
+            let of = match self.error_scope {
+                ErrorScope::Flags => "of flags",
+                ErrorScope::Any => "of all codes (the book's)",
+            };
             faults.push(format!(
-                "{}% of flags answer {}",
+                "{}% {of} answer {}",
                 pct(self.error_rate),
                 self.error_status
             ));
@@ -371,23 +422,39 @@ impl Plan {
         )
     }
 
-    /// Recomputes which flags get which fault. The faults are dealt by rank:
+    /// Recomputes which codes get which fault. The faults are dealt by rank:
     /// the flags are sorted by a seeded hash, the first `error_rate × n` get
     /// the error, the next `stall_rate × n` stall, the next
     /// `transient_rate × n` are transient. So a rate of 0.25 over 194 flags
     /// gives exactly 49 errors, whatever the seed; the seed picks which.
+    /// With [`ErrorScope::Any`] the errors are dealt the same way over all
+    /// 676 codes first, and the other faults over the flags left.
     fn refreshed(mut self) -> Plan {
-        let mut codes: Vec<Code> = self.flags.codes().collect();
-        codes.sort_by_key(|cc| hash(self.seed, "fault", cc.as_str()));
-        let n = codes.len();
-        let count = |rate: f64| ((rate.clamp(0.0, 1.0) * n as f64).round() as usize).min(n);
-        let errors = count(self.error_rate);
-        let stalls = count(self.stall_rate).min(n - errors);
-        let transients = count(self.transient_rate).min(n - errors - stalls);
-        let dealt = std::iter::repeat_n(Fault::Error, errors)
-            .chain(std::iter::repeat_n(Fault::Stall, stalls))
+        let by_hash = |codes: &mut Vec<Code>| {
+            codes.sort_by_key(|cc| hash(self.seed, "fault", cc.as_str()));
+        };
+        let count =
+            |rate: f64, n: usize| ((rate.clamp(0.0, 1.0) * n as f64).round() as usize).min(n);
+        let mut flags: Vec<Code> = self.flags.codes().collect();
+        by_hash(&mut flags);
+        let n = flags.len();
+        let errors: Vec<Code> = match self.error_scope {
+            ErrorScope::Flags => flags.drain(..count(self.error_rate, n)).collect(),
+            ErrorScope::Any => {
+                let mut every: Vec<Code> = Code::every().collect();
+                by_hash(&mut every);
+                every.truncate(count(self.error_rate, every.len()));
+                flags.retain(|cc| !every.contains(cc));
+                every
+            }
+        };
+        let stalls = count(self.stall_rate, n).min(flags.len());
+        let transients = count(self.transient_rate, n).min(flags.len() - stalls);
+        let dealt = std::iter::repeat_n(Fault::Stall, stalls)
             .chain(std::iter::repeat_n(Fault::Transient, transients));
-        self.faults = codes.into_iter().zip(dealt).collect();
+        self.faults = (errors.into_iter().map(|cc| (cc, Fault::Error)))
+            .chain(flags.into_iter().zip(dealt))
+            .collect();
         self
     }
 
@@ -404,15 +471,19 @@ impl Plan {
 
     /// The fault of a code (flag and metadata alike).
     pub fn fault(&self, cc: Code) -> Option<Fault> {
-        if !self.flags.contains(cc) {
-            return Some(Fault::NotFound);
+        match self.faults.get(&cc) {
+            Some(&fault) => Some(fault),
+            None if !self.flags.contains(cc) => Some(Fault::NotFound),
+            None => None,
         }
-        self.faults.get(&cc).copied()
     }
 
     // ANCHOR: answer
-    /// The answer to `method path`, for the given attempt (0 for the first
-    /// request of that path, 1 for the second…).
+    /// The answer to `method path`, for the given attempt: 0 for a first
+    /// request, 1 or more for a retry (only a transient flag tells them
+    /// apart). GET is the exercise; HEAD is answered as the book's
+    /// `slow_server.py` answers it, at once and with no injected error,
+    /// since it only slows down and fails GET.
     pub fn answer(&self, method: &str, path: &str, attempt: u32) -> Answer {
         let plain = |status: u16, text: &'static str| Answer {
             status,
@@ -422,19 +493,37 @@ impl Plan {
             body: Bytes::from_static(text.as_bytes()),
             code: None,
         };
-        if method != "GET" && method != "HEAD" {
-            return plain(405, "405 Method Not Allowed: only GET is served\n");
+        let get = match method {
+            "GET" => true,
+            "HEAD" => false,
+            _ => return plain(405, "405 Method Not Allowed: only GET is served\n"),
+        };
+        if path == "/flags/" || path == "/flags" {
+            return Answer {
+                content_type: "text/html; charset=utf-8",
+                body: self.index(),
+                ..plain(200, "")
+            };
         }
         let Some(resource) = Resource::parse(path) else {
             return plain(
                 404,
                 "404 Not Found: flags live at /flags/{cc}/{cc}.gif and /flags/{cc}/metadata.json, \
-                 {cc} two lower-case letters\n",
+                 {cc} two lower-case letters; /flags/ lists them\n",
             );
         };
         let cc = resource.code();
-        let fault = self.fault(cc);
-        let delay = self.delay_for(cc, path);
+        let fault = match self.fault(cc) {
+            fault if get => fault,
+            // HEAD: a static server's answer, the file or 404.
+            Some(Fault::NotFound) => Some(Fault::NotFound),
+            _ => None,
+        };
+        let delay = if get {
+            self.delay_for(cc, path)
+        } else {
+            Duration::ZERO
+        };
         let faulty = |status, text: &'static str| Answer {
             status,
             fault,
@@ -472,6 +561,24 @@ impl Plan {
     }
     // ANCHOR_END: answer
 
+    /// The page at `/flags/`: a link to each flag and its metadata, for a
+    /// reader who browses the server as the book suggests. Not delayed: it
+    /// is not part of any exercise.
+    fn index(&self) -> Bytes {
+        let mut html = String::from(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Flags</title></head>\n\
+             <body><h1>Directory listing for /flags/</h1>\n<ul>\n",
+        );
+        for cc in self.flags.codes() {
+            let (gif, meta) = (Resource::Gif(cc).path(), Resource::Metadata(cc).path());
+            html.push_str(&format!(
+                "<li><a href=\"{gif}\">{gif}</a> <a href=\"{meta}\">metadata.json</a></li>\n"
+            ));
+        }
+        html.push_str("</ul></body></html>\n");
+        Bytes::from(html)
+    }
+
     /// The ground truth for the first request of a code's flag.
     pub fn expected(&self, cc: Code) -> Expected {
         let answer = self.answer("GET", &Resource::Gif(cc).path(), 0);
@@ -483,7 +590,9 @@ impl Plan {
     }
 
     /// What a client with this timeout and number of retries should count
-    /// for a code. A request whose delay reaches the timeout is an error.
+    /// for a code. A request whose delay reaches the timeout is an error. A
+    /// retry is one sent within [`RETRY_WINDOW`](crate::RETRY_WINDOW) of the
+    /// answer it retries, as any client's backoff is.
     pub fn outcome(&self, cc: Code, timeout: Duration, retries: u32) -> DownloadStatus {
         let path = Resource::Gif(cc).path();
         let attempts = if self.fault(cc) == Some(Fault::Transient) {
@@ -658,6 +767,70 @@ mod tests {
             DownloadStatus::Error
         );
         assert_eq!(plan.outcome(transient[0], ms(100), 2), DownloadStatus::Ok);
+    }
+
+    #[test]
+    fn head_is_answered_at_once_without_injected_errors_as_in_the_book() {
+        let plan = Plan::preset(Preset::Error)
+            .stall_rate(0.1)
+            .transient_rate(0.1);
+        for cc in Code::every() {
+            let path = Resource::Gif(cc).path();
+            let head = plan.answer("HEAD", &path, 0);
+            assert_eq!(head.delay, Duration::ZERO, "{cc}");
+            let get = plan.answer("GET", &path, 1);
+            let exists = plan.flag_set().contains(cc);
+            assert_eq!(head.status, if exists { 200 } else { 404 }, "{cc}");
+            if exists {
+                assert_eq!(head.body, plan.flag_set().get(cc).unwrap().gif, "{cc}");
+            } else {
+                assert_eq!(get.status, 404, "{cc}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_flags_folder_lists_every_flag() {
+        let plan = Plan::preset(Preset::Delay);
+        for path in ["/flags/", "/flags"] {
+            let index = plan.answer("GET", path, 0);
+            assert_eq!(index.status, 200);
+            assert_eq!(index.delay, Duration::ZERO);
+            assert!(index.content_type.starts_with("text/html"));
+            let html = std::str::from_utf8(&index.body).unwrap();
+            for cc in flags_common::all() {
+                let gif = Resource::Gif(cc).path();
+                assert!(html.contains(&format!("href=\"{gif}\"")), "{cc}");
+            }
+        }
+        assert_eq!(plan.answer("GET", "/", 0).status, 404);
+    }
+
+    #[test]
+    fn the_books_error_scope_falls_on_any_code() {
+        let plan = Plan::preset(Preset::Error).error_scope(ErrorScope::Any);
+        let count = |f: &dyn Fn(Code) -> bool| Code::every().filter(|&cc| f(cc)).count();
+        let errors = count(&|cc| plan.fault(cc) == Some(Fault::Error));
+        assert_eq!(errors, 169, "a quarter of the 676 codes");
+        let flag_errors =
+            count(&|cc| plan.fault(cc) == Some(Fault::Error) && plan.flag_set().contains(cc));
+        assert!(flag_errors > 20 && flag_errors < 80, "{flag_errors}");
+        let not_found = count(&|cc| plan.expected(cc).status == 404);
+        assert_eq!(not_found, 482 - (169 - flag_errors));
+        assert_eq!(
+            count(&|cc| plan.expected(cc).status == 418),
+            169,
+            "flagless codes answer the error too"
+        );
+        // The default is unchanged: errors on flags only.
+        let flags_only = Plan::preset(Preset::Error);
+        assert_eq!(
+            count(&|cc| flags_only.expected(cc).status == 404),
+            482,
+            "every code without a flag is a 404"
+        );
+        assert!("ANY".parse::<ErrorScope>().is_ok());
+        assert!("some".parse::<ErrorScope>().is_err());
     }
 
     #[test]

@@ -6,7 +6,16 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::plan::{Answer, Plan, Resource};
+use crate::plan::{Answer, Fault, Plan, Resource};
+
+/// How long after a transient 503 was due a request for the same path
+/// counts as its retry, and gets the flag.
+///
+/// Long enough for any client's backoff (flags2 waits 0.1 s, a student's
+/// loop a second or two), short enough that the next run of a client that
+/// does not retry meets the 503 again. A client that does retry uses the
+/// 503 up, so its next run meets it again however soon it starts.
+pub const RETRY_WINDOW: Duration = Duration::from_secs(5);
 
 /// One request as the server saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +32,7 @@ pub struct Observation {
     pub delay: Duration,
     /// The status answered.
     pub status: u16,
-    /// How many requests for this path came before it.
+    /// How many requests for this path this recorder saw before it.
     pub attempt: u32,
     /// The client hung up before the answer left (a client timeout).
     pub abandoned: bool,
@@ -38,7 +47,15 @@ impl Observation {
 
 /// Answers requests from a plan and remembers what it saw.
 ///
-/// The attempt counters cover only flag paths (at most 2 × 676), so a
+/// The plan's answer depends on whether a request is a retry, and the
+/// recorder decides that without a memory of past runs: a request for a
+/// transient flag is a retry if it comes within [`RETRY_WINDOW`] of the 503
+/// it retries, and that retry uses the 503 up. So the same client run twice
+/// against one long-running server meets the same answers: 503, then the
+/// flag on its retry. (Counting every request a path ever had, as this
+/// once did, gave the 503s to the first client after start-up only.)
+///
+/// What it remembers covers only flag paths (at most 2 × 676), so a
 /// long-running server that keeps no log has bounded memory.
 #[derive(Debug)]
 pub struct Recorder {
@@ -53,6 +70,9 @@ pub struct Recorder {
 
 #[derive(Debug, Default)]
 struct State {
+    /// Transient flags that answered 503: until when a retry gets the flag.
+    retry_until: HashMap<Resource, Instant>,
+    /// Requests per flag path, for the log's `attempt`.
     attempts: HashMap<Resource, u32>,
     log: Vec<Observation>,
     /// Parallel to `log`: whether the request has ended (answered or
@@ -96,19 +116,25 @@ impl Recorder {
     /// As [`Recorder::answer`], for a server that will also say when the
     /// request ended ([`Recorder::end`]): the log index and the answer.
     pub(crate) fn arrive(&self, plan: &Plan, method: &str, path: &str) -> (usize, Answer) {
-        let arrival = self.start.elapsed();
+        self.arrive_at(Instant::now(), plan, method, path)
+    }
+
+    /// [`Recorder::arrive`] for a request that arrived at `now`.
+    fn arrive_at(&self, now: Instant, plan: &Plan, method: &str, path: &str) -> (usize, Answer) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let attempt = match Resource::parse(path) {
-            Some(resource) => {
-                let count = state.attempts.entry(resource).or_default();
-                *count = count.saturating_add(1);
-                *count - 1
-            }
-            None => 0,
-        };
-        let answer = plan.answer(method, path, attempt);
+        let resource = Resource::parse(path);
+        let answer = state.answer(now, plan, method, path, resource);
         let index = state.log.len();
         if self.keep_log {
+            let attempt = match resource {
+                Some(resource) => {
+                    let count = state.attempts.entry(resource).or_default();
+                    *count = count.saturating_add(1);
+                    *count - 1
+                }
+                None => 0,
+            };
+            let arrival = now.saturating_duration_since(self.start);
             state.log.push(Observation {
                 method: method.to_owned(),
                 path: path.to_owned(),
@@ -155,6 +181,35 @@ impl Recorder {
         }
         log
     }
+}
+
+impl State {
+    // ANCHOR: retry_window
+    /// The plan's answer to a request that arrived at `now`: a retry if it
+    /// comes within the window of a transient 503 for the same path.
+    fn answer(
+        &mut self,
+        now: Instant,
+        plan: &Plan,
+        method: &str,
+        path: &str,
+        resource: Option<Resource>,
+    ) -> Answer {
+        let retry = resource
+            .and_then(|r| self.retry_until.get(&r))
+            .is_some_and(|&until| now < until);
+        let answer = plan.answer(method, path, u32::from(retry));
+        if let (Some(r), Some(Fault::Transient)) = (resource, answer.fault) {
+            // A 503 opens the window for its retry; the flag closes it.
+            let until = now.checked_add(answer.delay.saturating_add(RETRY_WINDOW));
+            match until {
+                Some(until) if answer.status == 503 => self.retry_until.insert(r, until),
+                _ => self.retry_until.remove(&r),
+            };
+        }
+        answer
+    }
+    // ANCHOR_END: retry_window
 }
 
 /// The number of requests per path: a duplicate request shows as a 2.
@@ -234,6 +289,36 @@ mod tests {
         let counts = requests_per_path(&seen);
         assert_eq!(counts["/a"], 2);
         assert_eq!(counts["/b"], 1);
+    }
+
+    #[test]
+    fn a_transient_503_clears_on_a_prompt_retry_and_comes_back_for_the_next_run() {
+        let plan = Plan::preset(crate::Preset::Local)
+            .delay(Duration::from_secs(2))
+            .transient_rate(0.1);
+        let cc = flags_common::all()
+            .into_iter()
+            .find(|&cc| plan.fault(cc) == Some(Fault::Transient))
+            .unwrap();
+        let path = Resource::Gif(cc).path();
+        let recorder = Recorder::new(false);
+        // Each request arrives `s` seconds after the recorder started: no
+        // clock is read.
+        let at = |method: &str, s: f64| {
+            let now = recorder.start() + Duration::from_secs_f64(s);
+            recorder.arrive_at(now, &plan, method, &path).1.status
+        };
+        // A client that retries: 503 (answered at 2 s), its retry the flag;
+        // run again at once, the same.
+        assert_eq!([at("GET", 0.0), at("GET", 2.1)], [503, 200]);
+        assert_eq!([at("GET", 4.2), at("GET", 6.3)], [503, 200]);
+        // A client that does not retry: its next run, once the window has
+        // passed (2 s delay + 5 s), meets the 503 again.
+        assert_eq!(at("GET", 10.0), 503);
+        assert_eq!(at("GET", 17.1), 503);
+        // HEAD neither uses the retry up nor opens one.
+        assert_eq!(at("HEAD", 17.2), 200);
+        assert_eq!([at("GET", 17.3), at("GET", 17.4)], [200, 503]);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //!
 //! Unlike the wiremock [`TestServer`](crate::TestServer), the binary's
 //! server keeps no log, so its memory stays bounded however many requests
-//! it serves.
+//! it serves; and it stays up whatever its clients do: idle connections
+//! are closed after ten seconds and open ones are bounded
+//! (`connections.rs`), and its log never holds up an answer (`log.rs`).
 
 use std::convert::Infallible;
 use std::io;
@@ -13,6 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
+use hyper::ext::ReasonPhrase;
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -20,10 +23,11 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::connections::{AcceptErrors, Connections, MAX_CONNECTIONS};
 use crate::gate::{Gate, GateReport, GateState};
 use crate::plan::{Answer, Plan, Resource};
 use crate::record::{Observation, Recorder};
-use crate::timer;
+use crate::{log, timer};
 
 /// The binary's server on a runtime of its own, for benchmarks and
 /// grading; it stops when dropped.
@@ -130,8 +134,10 @@ impl SpawnedServer {
 }
 
 /// Serves `plan` on `listener` until the task is dropped. With `quiet`
-/// false, logs a line per request in the spirit of the book's
-/// `slow_server.py`: `BD delay: 0.96s 200`.
+/// false, logs a line per request as it arrives, in the spirit of the
+/// book's `slow_server.py`: `BD delay: 0.96s 200`, and another if the
+/// client leaves before the answer: `BD *** client closed after 3.10s,
+/// before the answer`.
 pub async fn serve(listener: TcpListener, plan: Arc<Plan>, quiet: bool) -> io::Result<()> {
     let shared = Arc::new(Shared {
         plan: Plan::clone(&plan),
@@ -143,30 +149,54 @@ pub async fn serve(listener: TcpListener, plan: Arc<Plan>, quiet: bool) -> io::R
 }
 
 async fn serve_shared(listener: TcpListener, shared: Arc<Shared>) -> io::Result<()> {
+    let connections = Connections::new(MAX_CONNECTIONS);
+    let never = tokio::select! {
+        never = accept(listener, shared, &connections) => never,
+        never = connections.sweep() => never,
+    };
+    match never {}
+}
+
+/// Accepts connections and serves each on a task of its own.
+async fn accept(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    connections: &Arc<Connections>,
+) -> Infallible {
+    let http = http1::Builder::new();
+    let mut errors = AcceptErrors::new();
     loop {
+        let room = connections.room().await;
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(err) => {
-                // Out of file descriptors, say: wait a little and go on
-                // serving the connections we have.
-                eprintln!("mock-server: accept failed: {err}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                errors.failed(err, connections).await;
                 continue;
             }
         };
+        errors.succeeded();
         // Small answers: send them now rather than wait for more to batch.
-        stream.set_nodelay(true)?;
+        // It fails only for a client already gone, which hyper will see.
+        let _ = stream.set_nodelay(true);
+        let slot = connections.enter(room);
+        let connection = slot.connection();
         let shared = Arc::clone(&shared);
-        tokio::spawn(async move {
-            let service = service_fn(move |request: Request<Incoming>| {
-                let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(shared.answer(&request).await) }
-            });
-            // An error here is a client that went away: nothing to do.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+        let busy = Arc::clone(&connection);
+        let service = service_fn(move |request: Request<Incoming>| {
+            let (shared, busy) = (Arc::clone(&shared), busy.busy());
+            async move {
+                let _busy = busy;
+                Ok::<_, Infallible>(shared.answer(&request).await)
+            }
         });
+        let serving = http.serve_connection(TokioIo::new(stream), service);
+        let task = tokio::spawn(async move {
+            let _slot = slot;
+            // An error here is a client that went away: nothing to do.
+            let _ = serving.await;
+        });
+        // Closing an idle connection aborts its task.
+        connection.served_by(task.abort_handle());
     }
 }
 
@@ -174,10 +204,11 @@ impl Shared {
     /// The plan's answer to one request, after its delay and the gate.
     async fn answer(&self, request: &Request<Incoming>) -> Response<Full<Bytes>> {
         let arrival = Instant::now();
-        let path = request.uri().path();
-        let (index, answer) = self
-            .recorder
-            .arrive(&self.plan, request.method().as_str(), path);
+        let (method, path) = (request.method().as_str(), request.uri().path());
+        let (index, answer) = self.recorder.arrive(&self.plan, method, path);
+        if !self.quiet {
+            log::out(|| arrival_line(method, path, &answer));
+        }
         if let Some(gate) = &self.gate {
             gate.arrive(path);
         }
@@ -185,6 +216,9 @@ impl Shared {
         let mut ending = Ending {
             shared: self,
             index,
+            method,
+            path,
+            arrival,
             answered: false,
         };
         // A gate's ramp is a starting gun: the plan's delays run from the
@@ -196,15 +230,15 @@ impl Shared {
         if !answer.delay.is_zero() {
             // Not tokio::time::sleep: its millisecond ticks would add up to
             // 2 ms to every delay.
-            timer::sleep_until(start + answer.delay).await;
+            match start.checked_add(answer.delay) {
+                Some(due) => timer::sleep_until(due).await,
+                None => std::future::pending().await,
+            }
         }
         if let Some(gate) = &self.gate {
             gate.release(ramp_held).await;
         }
         ending.answered = true;
-        if !self.quiet {
-            println!("{}", log_line(path, &answer));
-        }
         response(answer)
     }
 }
@@ -214,6 +248,9 @@ impl Shared {
 struct Ending<'a> {
     shared: &'a Shared,
     index: usize,
+    method: &'a str,
+    path: &'a str,
+    arrival: Instant,
     answered: bool,
 }
 
@@ -222,6 +259,15 @@ impl Drop for Ending<'_> {
         if !self.answered {
             if let Some(gate) = &self.shared.gate {
                 gate.abandon();
+            }
+            if !self.shared.quiet {
+                let held = self.arrival.elapsed().as_secs_f64();
+                log::out(|| {
+                    format!(
+                        "{} *** client closed after {held:.2}s, before the answer",
+                        label(self.method, self.path)
+                    )
+                });
             }
         }
         self.shared.recorder.end(self.index, !self.answered);
@@ -240,18 +286,36 @@ fn response(answer: Answer) -> Response<Full<Bytes>> {
     if answer.status == 405 {
         headers.insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
     }
+    if answer.status == 418 {
+        // hyper would send its own spelling, `I'm a teapot`; clients print
+        // the book's.
+        let teapot = ReasonPhrase::from_static(b"I'm a Teapot");
+        response.extensions_mut().insert(teapot);
+    }
     response
 }
 
 /// `BD delay: 0.96s 200`, `BD metadata delay: 0.51s 200`, or the path and
 /// status for anything that is not a flag.
-fn log_line(path: &str, answer: &Answer) -> String {
+fn arrival_line(method: &str, path: &str, answer: &Answer) -> String {
     let delay = answer.delay.as_secs_f64();
+    let label = label(method, path);
     match Resource::parse(path) {
-        Some(Resource::Gif(cc)) => format!("{cc} delay: {delay:.2}s {}", answer.status),
-        Some(Resource::Metadata(cc)) => {
-            format!("{cc} metadata delay: {delay:.2}s {}", answer.status)
-        }
-        None => format!("{path:?} {}", answer.status),
+        Some(_) => format!("{label} delay: {delay:.2}s {}", answer.status),
+        None => format!("{label} {}", answer.status),
+    }
+}
+
+/// What a log line calls a request: `BD`, `BD metadata`, or the path;
+/// after the method if it is not GET (`HEAD BD`).
+fn label(method: &str, path: &str) -> String {
+    let what = match Resource::parse(path) {
+        Some(Resource::Gif(cc)) => cc.to_string(),
+        Some(Resource::Metadata(cc)) => format!("{cc} metadata"),
+        None => format!("{path:?}"),
+    };
+    match method {
+        "GET" => what,
+        _ => format!("{method} {what}"),
     }
 }
