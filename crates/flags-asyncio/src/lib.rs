@@ -22,25 +22,26 @@
 //! `download_one(..)` only builds one. [`supervisor`] builds all of them and
 //! hands them to `try_join_all`, which polls them together, like the book's
 //! `asyncio.gather`, and gives the results back in the order of the list.
-//! With `--max-concurrency N`, a semaphore lets at most N requests be in
-//! flight at once, as the book's flags2 version does.
+//! With `--max-concurrency N` (1 to [`MAX_CONCURRENCY`]), a semaphore lets
+//! at most N requests be in flight at once, as the book's flags2 version
+//! does.
 #![deny(missing_docs)]
 
 use bytes::Bytes;
-use flags_common::{Code, FetchError, flag_filename, flag_url, http, save_flag};
+use flags_common::http::{self, Client, Expect};
+use flags_common::{Code, FetchError, flag_filename, flag_url, save_flag};
 use flags_seq::{Config, DownloadError};
 use futures::future::try_join_all;
 use tokio::sync::Semaphore;
 
+/// The most `--max-concurrency` accepts: the book's `MAX_CONCUR_REQ`.
+pub const MAX_CONCURRENCY: u16 = 1000;
+
 // ANCHOR: get_flag
 /// Downloads one flag without blocking the thread: at each `.await` that
 /// must wait, the event loop runs other downloads.
-pub async fn get_flag(
-    client: &reqwest::Client,
-    base_url: &str,
-    cc: Code,
-) -> Result<Bytes, FetchError> {
-    http::fetch(client, &flag_url(base_url, cc)).await
+pub async fn get_flag(client: &Client, base_url: &str, cc: Code) -> Result<Bytes, FetchError> {
+    http::fetch(client, &flag_url(base_url, cc), Expect::Gif).await
 }
 // ANCHOR_END: get_flag
 
@@ -48,7 +49,7 @@ pub async fn get_flag(
 /// Downloads, saves and shows one flag. The semaphore is held around the
 /// request only: saving does not count against the limit.
 pub async fn download_one(
-    client: &reqwest::Client,
+    client: &Client,
     config: &Config,
     semaphore: &Semaphore,
     cc: Code,
@@ -86,7 +87,9 @@ pub async fn supervisor(
     max_concurrency: Option<usize>,
 ) -> Result<Vec<Code>, DownloadError> {
     let client = config.async_client()?;
-    let semaphore = Semaphore::new(max_concurrency.unwrap_or(cc_list.len()).max(1));
+    let permits = max_concurrency.unwrap_or(cc_list.len());
+    // More permits than flags changes nothing, and tokio's cap is far above.
+    let semaphore = Semaphore::new(permits.clamp(1, Semaphore::MAX_PERMITS));
     let mut sorted = cc_list.to_vec();
     sorted.sort();
     let to_do = sorted

@@ -1,17 +1,38 @@
 //! The one place that builds HTTP clients and reads flags off the wire.
 //!
-//! Every variant, blocking or async, gets the same rules: the book's timeouts,
-//! no proxy for loopback (a `HTTP_PROXY` in the environment must not swallow
-//! requests to the local test server), a cap on the body (a flag above 1 MiB
-//! is an error, not a full disk), and errors sorted into the kinds a report
-//! can explain: an HTTP status, a timeout, a refused connection, a bad body.
+//! Every variant, blocking or async, gets the same rules:
+//!
+//! - **One deadline for the whole request**, the book's timeout: connecting,
+//!   the answer and every byte of the body must all come within it. A body
+//!   that trickles in one byte a second times out like one that never comes.
+//!   (reqwest's blocking client bounds each read, not the request: a
+//!   100-byte body sent a byte a second held it 99 s against a 3.1 s
+//!   timeout. Hence the deadline of our own, below.)
+//! - **The run's [`Stop`]**: Ctrl-C, SIGTERM or a closed stdout ends every
+//!   request at once, as [`FetchError::Interrupted`].
+//! - **No proxy for loopback**: a `HTTP_PROXY` in the environment must not
+//!   swallow requests to the local test server.
+//! - **What comes back is checked**: a cap on the body (a flag above 1 MiB is
+//!   an error, not a full disk), plain bytes only (`Accept-Encoding:
+//!   identity`; a body the server encoded anyway is refused, not saved as a
+//!   flag), and a flag is a GIF: a body without the GIF signature is an error
+//!   that says what came instead.
+//! - **Errors sorted** into the kinds a report can explain: an HTTP status, a
+//!   timeout, a refused connection, a bad body.
+//!
+//! The blocking client is the async one, driven from the calling thread on
+//! a small runtime of its own, as reqwest's blocking client is: the calling
+//! thread blocks until its request is done, and that wait has a deadline and
+//! a stop switch.
 
-use std::io::Read;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap};
 
-use crate::{Site, server::is_loopback};
+use crate::server::{is_loopback, redact};
+use crate::{Site, Stop};
 
 /// The chapter-1 scripts' client timeout: 6.1 s.
 pub const CHAPTER1_TIMEOUT: Duration = Duration::from_millis(6100);
@@ -19,12 +40,56 @@ pub const CHAPTER1_TIMEOUT: Duration = Duration::from_millis(6100);
 /// The flags2 scripts' client timeout: 3.1 s.
 pub const FLAGS2_TIMEOUT: Duration = Duration::from_millis(3100);
 
+/// The longest timeout a command line accepts: an hour.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Reads a `--timeout SECS` value: seconds, more than 0 and at most an hour.
+pub fn parse_timeout(secs: &str) -> Result<Duration, String> {
+    secs.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= MAX_TIMEOUT.as_secs_f64())
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| "expected seconds, more than 0 and at most 3600, such as 6.1".to_owned())
+}
+
 /// The largest flag accepted: 1 MiB (the book's largest is 36 KB).
 pub const MAX_FLAG_BYTES: usize = 1 << 20;
 
+/// The largest `metadata.json` accepted: 64 KiB (the book's are 80 bytes).
+pub const MAX_METADATA_BYTES: usize = 64 << 10;
+
 const USER_AGENT: &str = concat!("fluent-flags/", env!("CARGO_PKG_VERSION"));
 
-/// Why a flag could not be fetched.
+/// What a GET must bring back: the checks on its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A flag: a GIF (`GIF87a` or `GIF89a`) of at most [`MAX_FLAG_BYTES`].
+    Gif,
+    /// A `metadata.json` of at most [`MAX_METADATA_BYTES`]; what it holds is
+    /// the caller's to check.
+    Json,
+}
+
+impl Expect {
+    fn max_bytes(self) -> usize {
+        match self {
+            Expect::Gif => MAX_FLAG_BYTES,
+            Expect::Json => MAX_METADATA_BYTES,
+        }
+    }
+
+    /// What the cap refuses: `a flag larger than 1 MiB`.
+    fn too_large(self) -> &'static str {
+        match self {
+            Expect::Gif => "a flag larger than 1 MiB",
+            Expect::Json => "a metadata.json larger than 64 KiB",
+        }
+    }
+}
+
+/// Why a flag could not be fetched. URLs are as given, with any password
+/// replaced by `***`.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
     /// The server answered with an error status (404 included).
@@ -37,7 +102,7 @@ pub enum FetchError {
         /// The URL requested.
         url: String,
     },
-    /// No complete answer within the client timeout.
+    /// No complete answer, body and all, within the client timeout.
     #[error("timed out (GET {url} took longer than the client timeout)")]
     Timeout {
         /// The URL requested.
@@ -51,9 +116,11 @@ pub enum FetchError {
         /// The operating system's reason: `Connection refused (os error 111)`.
         reason: String,
     },
-    /// The body was larger than [`MAX_FLAG_BYTES`].
-    #[error("refused a flag larger than 1 MiB from {url}")]
+    /// The body was larger than its cap (see [`Expect`]).
+    #[error("refused {} from {url}", .expect.too_large())]
     TooLarge {
+        /// What was asked for.
+        expect: Expect,
         /// The URL requested.
         url: String,
     },
@@ -64,6 +131,40 @@ pub enum FetchError {
         url: String,
         /// What went wrong.
         reason: String,
+    },
+    /// A flag that is not a GIF: an error page, an empty body, a 204…
+    #[error("the server sent {sent}, not a GIF{begins}")]
+    NotGif {
+        /// The URL requested.
+        url: String,
+        /// What came: `text/html`, `an empty body`, `204 No Content`.
+        sent: String,
+        /// `: "<!doctype html>…"`, how the body begins; empty when it is.
+        begins: String,
+    },
+    /// The server encoded the body (gzip, br…) though it was asked not to.
+    #[error(
+        "the server sent a body with Content-Encoding: {encoding}, though asked for plain \
+         bytes (Accept-Encoding: identity); refused, as this client decodes none"
+    )]
+    Encoded {
+        /// The URL requested.
+        url: String,
+        /// The `Content-Encoding` header's value.
+        encoding: String,
+    },
+    /// The server sent the client round in redirects.
+    #[error("too many redirects from {url} (a redirect loop?)")]
+    Redirects {
+        /// The URL requested.
+        url: String,
+    },
+    /// The run was stopped (Ctrl-C, SIGTERM, a closed stdout) before the
+    /// request was done.
+    #[error("stopped before GET {url} was done")]
+    Interrupted {
+        /// The URL requested.
+        url: String,
     },
     /// Anything else reqwest reports (a bad URL, a TLS failure…).
     #[error("request to {url} failed ({reason})")]
@@ -89,14 +190,21 @@ impl FetchError {
         matches!(self, FetchError::Connect { .. })
     }
 
+    /// `true` when the run was stopped: not the flag's fault, not counted.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, FetchError::Interrupted { .. })
+    }
+
     /// Sorts a reqwest error into one of the kinds above.
     fn from_reqwest(err: reqwest::Error, url: &str) -> FetchError {
-        let url = url.to_owned();
+        let url = redact(url);
         let reason = root_cause(&err);
         if err.is_timeout() {
             FetchError::Timeout { url }
         } else if err.is_connect() {
             FetchError::Connect { url, reason }
+        } else if err.is_redirect() {
+            FetchError::Redirects { url }
         } else if err.is_body() || err.is_decode() {
             FetchError::Body { url, reason }
         } else {
@@ -132,25 +240,51 @@ pub fn unreachable_hint(site: &Site) -> String {
         format!(
             "could not reach {}: start the test servers with `just serve` \
              (or `cargo run -p mock-server`), or leave out --server to use the built-in one",
-            site.base_url
+            site.shown_url()
         )
     } else {
         format!(
             "could not reach {}: check the address and your network connection",
-            site.base_url
+            site.shown_url()
         )
     }
 }
 
-/// A blocking client for `base_url`. Build it outside any tokio runtime:
-/// reqwest's blocking client runs a runtime of its own.
-pub fn blocking_client(
-    base_url: &str,
+/// An async client: reqwest's, with the run's timeout and stop switch. One
+/// is shared by all the downloads of a run (it holds the connection pool);
+/// cloning it is cheap and shares the pool.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: reqwest::Client,
     timeout: Duration,
-) -> Result<reqwest::blocking::Client, FetchError> {
-    let mut builder = reqwest::blocking::Client::builder()
-        .timeout(timeout)
-        .user_agent(USER_AGENT);
+    stop: Stop,
+}
+
+/// A blocking client: [`fetch_blocking`] returns when the request is done,
+/// failed, timed out or stopped. Cloning it is cheap and shares the pool.
+/// Use it from plain threads, never from inside an async task.
+#[derive(Debug, Clone)]
+pub struct BlockingClient {
+    client: Client,
+    runtime: Arc<Background>,
+}
+
+/// The blocking client's runtime: one thread that drives the connections
+/// while the calling threads wait for their answers.
+#[derive(Debug)]
+struct Background(Option<tokio::runtime::Runtime>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Without waiting: a client may be dropped anywhere, even in a task.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn reqwest_client(base_url: &str) -> Result<reqwest::Client, FetchError> {
+    let mut builder = reqwest::Client::builder().user_agent(USER_AGENT);
     if is_loopback(base_url) {
         // Plain HTTP on this machine: no proxy, and no TLS roots to load
         // (loading the system's certificates costs 2 to 3 ms a client).
@@ -161,18 +295,102 @@ pub fn blocking_client(
         .map_err(|e| FetchError::Client(root_cause(&e)))
 }
 
-/// An async client for `base_url`, to be shared by all the downloads of a run
-/// (it holds the connection pool).
-pub fn async_client(base_url: &str, timeout: Duration) -> Result<reqwest::Client, FetchError> {
-    let mut builder = reqwest::Client::builder()
-        .timeout(timeout)
-        .user_agent(USER_AGENT);
-    if is_loopback(base_url) {
-        builder = builder.no_proxy().tls_certs_only([]);
-    }
-    builder
+/// An async client for `base_url`: each request must be done within
+/// `timeout`, and all of them end when `stop` is thrown.
+pub fn async_client(base_url: &str, timeout: Duration, stop: &Stop) -> Result<Client, FetchError> {
+    Ok(Client {
+        inner: reqwest_client(base_url)?,
+        timeout,
+        stop: stop.clone(),
+    })
+}
+
+/// A blocking client for `base_url`, with the same rules as
+/// [`async_client`]. Build and use it outside any async task.
+pub fn blocking_client(
+    base_url: &str,
+    timeout: Duration,
+    stop: &Stop,
+) -> Result<BlockingClient, FetchError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("http-client")
+        .enable_all()
         .build()
-        .map_err(|e| FetchError::Client(root_cause(&e)))
+        .map_err(|e| FetchError::Client(format!("could not start its runtime: {e}")))?;
+    Ok(BlockingClient {
+        client: async_client(base_url, timeout, stop)?,
+        runtime: Arc::new(Background(Some(runtime))),
+    })
+}
+
+// ANCHOR: fetch
+/// GETs `url` and returns the body: the book's `requests.get(url)`,
+/// `raise_for_status()` and `.content`, within one deadline for the whole
+/// request, unless the run stops first.
+pub async fn fetch(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
+    let deadline = tokio::time::Instant::now() + client.timeout;
+    let request = tokio::time::timeout_at(deadline, get(client, url, expect));
+    tokio::select! {
+        // A stopped run starts no request at all.
+        biased;
+        () = client.stop.stopped() => Err(FetchError::Interrupted { url: redact(url) }),
+        done = request => done.unwrap_or_else(|_| Err(FetchError::Timeout { url: redact(url) })),
+    }
+}
+// ANCHOR_END: fetch
+
+/// The blocking twin of [`fetch`]: the calling thread waits for it.
+pub fn fetch_blocking(
+    client: &BlockingClient,
+    url: &str,
+    expect: Expect,
+) -> Result<Bytes, FetchError> {
+    let runtime = client
+        .runtime
+        .0
+        .as_ref()
+        .expect("the runtime is taken only when the client is dropped");
+    runtime.block_on(fetch(&client.client, url, expect))
+}
+
+/// The request itself, without the deadline.
+async fn get(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
+    let fail = |e| FetchError::from_reqwest(e, url);
+    let mut resp = client
+        .inner
+        .get(url)
+        .header(ACCEPT_ENCODING, "identity")
+        .send()
+        .await
+        .map_err(fail)?;
+    let status = resp.status();
+    check_status(status, url)?;
+    check_encoding(resp.headers(), url)?;
+    if resp
+        .content_length()
+        .is_some_and(|n| n > expect.max_bytes() as u64)
+    {
+        return Err(FetchError::TooLarge {
+            expect,
+            url: redact(url),
+        });
+    }
+    let headers = resp.headers().clone();
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(fail)? {
+        if body.len() + chunk.len() > expect.max_bytes() {
+            return Err(FetchError::TooLarge {
+                expect,
+                url: redact(url),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if expect == Expect::Gif {
+        check_gif(status, &headers, &body, url)?;
+    }
+    Ok(Bytes::from(body))
 }
 
 fn check_status(status: reqwest::StatusCode, url: &str) -> Result<(), FetchError> {
@@ -182,74 +400,70 @@ fn check_status(status: reqwest::StatusCode, url: &str) -> Result<(), FetchError
     Err(FetchError::Status {
         status: status.as_u16(),
         reason: reason_phrase(status.as_u16()),
-        url: url.to_owned(),
+        url: redact(url),
     })
 }
 
-fn check_length(length: Option<u64>, url: &str) -> Result<(), FetchError> {
-    match length {
-        Some(n) if n > MAX_FLAG_BYTES as u64 => Err(FetchError::TooLarge {
-            url: url.to_owned(),
-        }),
-        _ => Ok(()),
+/// Only plain bytes are flags: a `Content-Encoding` other than `identity`
+/// is refused (the client asked for identity and decodes nothing).
+fn check_encoding(headers: &HeaderMap, url: &str) -> Result<(), FetchError> {
+    let Some(encoding) = headers.get(CONTENT_ENCODING) else {
+        return Ok(());
+    };
+    let encoding = String::from_utf8_lossy(encoding.as_bytes())
+        .trim()
+        .to_owned();
+    if encoding.is_empty() || encoding.eq_ignore_ascii_case("identity") {
+        return Ok(());
     }
+    Err(FetchError::Encoded {
+        url: redact(url),
+        encoding,
+    })
 }
 
-/// GETs `url` and returns the body: the book's `requests.get(url)`,
-/// `raise_for_status()` and `.content`, with the size cap.
-pub fn fetch_blocking(client: &reqwest::blocking::Client, url: &str) -> Result<Bytes, FetchError> {
-    let resp = client
-        .get(url)
-        .send()
-        .map_err(|e| FetchError::from_reqwest(e, url))?;
-    check_status(resp.status(), url)?;
-    check_length(resp.content_length(), url)?;
-    let mut body = Vec::new();
-    // Read one byte past the cap to tell "exactly 1 MiB" from "more".
-    resp.take(MAX_FLAG_BYTES as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(
-            |e| match e.get_ref().and_then(|e| e.downcast_ref::<reqwest::Error>()) {
-                Some(_) => {
-                    let inner = e.into_inner().expect("checked just above");
-                    let err = inner
-                        .downcast::<reqwest::Error>()
-                        .expect("checked just above");
-                    FetchError::from_reqwest(*err, url)
-                }
-                None if e.kind() == std::io::ErrorKind::TimedOut => FetchError::Timeout {
-                    url: url.to_owned(),
-                },
-                None => FetchError::Body {
-                    url: url.to_owned(),
-                    reason: e.to_string(),
-                },
-            },
-        )?;
-    if body.len() > MAX_FLAG_BYTES {
-        return Err(FetchError::TooLarge {
-            url: url.to_owned(),
-        });
+/// A flag is a GIF: its first six bytes are `GIF87a` or `GIF89a`.
+fn check_gif(
+    status: reqwest::StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    url: &str,
+) -> Result<(), FetchError> {
+    if body.starts_with(b"GIF87a") || body.starts_with(b"GIF89a") {
+        return Ok(());
     }
-    Ok(Bytes::from(body))
-}
-
-/// The async twin of [`fetch_blocking`].
-pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<Bytes, FetchError> {
-    let fail = |e| FetchError::from_reqwest(e, url);
-    let mut resp = client.get(url).send().await.map_err(fail)?;
-    check_status(resp.status(), url)?;
-    check_length(resp.content_length(), url)?;
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(fail)? {
-        if body.len() + chunk.len() > MAX_FLAG_BYTES {
-            return Err(FetchError::TooLarge {
-                url: url.to_owned(),
-            });
+    let sent = if body.is_empty() && status != reqwest::StatusCode::OK {
+        format!("{} {}", status.as_u16(), reason_phrase(status.as_u16()))
+    } else if body.is_empty() {
+        "an empty body".to_owned()
+    } else {
+        match headers.get(CONTENT_TYPE).map(|v| v.to_str()) {
+            Some(Ok(content_type)) => content_type
+                .split(';')
+                .next()
+                .unwrap_or(content_type)
+                .trim()
+                .to_owned(),
+            _ => "a body with no Content-Type".to_owned(),
         }
-        body.extend_from_slice(&chunk);
+    };
+    Err(FetchError::NotGif {
+        url: redact(url),
+        sent,
+        begins: begins(body),
+    })
+}
+
+/// `: "<!doctype html><html>…"`: how a body begins, quoted and escaped, so
+/// that a binary body cannot garble the terminal.
+fn begins(body: &[u8]) -> String {
+    const SHOWN: usize = 40;
+    if body.is_empty() {
+        return String::new();
     }
-    Ok(Bytes::from(body))
+    let text = String::from_utf8_lossy(&body[..body.len().min(SHOWN)]);
+    let more = if body.len() > SHOWN { "…" } else { "" };
+    format!(": {text:?}{more}")
 }
 
 #[cfg(test)]
@@ -277,5 +491,50 @@ mod tests {
         assert!(hint.contains("http://localhost:8001/flags"), "{hint}");
         assert!(hint.contains("just serve"), "{hint}");
         assert!(hint.contains("cargo run -p mock-server"), "{hint}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_gif_is_named_and_quoted() {
+        let html =
+            HeaderMap::from_iter([(CONTENT_TYPE, "text/html; charset=utf-8".parse().unwrap())]);
+        let ok = reqwest::StatusCode::OK;
+        let url = "http://u:pw@x/bd/bd.gif";
+        let err = check_gif(ok, &html, b"<!doctype html><p>Oops", url).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"the server sent text/html, not a GIF: "<!doctype html><p>Oops""#
+        );
+        assert!(
+            matches!(&err, FetchError::NotGif { url, .. } if url == "http://u:***@x/bd/bd.gif")
+        );
+        let long = check_gif(ok, &HeaderMap::new(), &[b'\n'; 50], url).unwrap_err();
+        assert!(
+            long.to_string()
+                .starts_with(r#"the server sent a body with no Content-Type, not a GIF: "\n\n"#),
+            "{long}"
+        );
+        assert!(long.to_string().ends_with("\"…"), "{long}");
+        let empty = check_gif(ok, &html, b"", url).unwrap_err();
+        assert_eq!(
+            empty.to_string(),
+            "the server sent an empty body, not a GIF"
+        );
+        let none = check_gif(reqwest::StatusCode::NO_CONTENT, &html, b"", url).unwrap_err();
+        assert_eq!(
+            none.to_string(),
+            "the server sent 204 No Content, not a GIF"
+        );
+        for gif in [&b"GIF87a"[..], b"GIF89a\x01\x00"] {
+            assert!(check_gif(ok, &html, gif, url).is_ok());
+        }
+    }
+
+    #[test]
+    fn only_identity_is_plain_bytes() {
+        let with = |value: &str| HeaderMap::from_iter([(CONTENT_ENCODING, value.parse().unwrap())]);
+        assert!(check_encoding(&HeaderMap::new(), "http://x").is_ok());
+        assert!(check_encoding(&with("identity"), "http://x").is_ok());
+        let err = check_encoding(&with("gzip"), "http://x/bd/bd.gif").unwrap_err();
+        assert!(err.to_string().contains("Content-Encoding: gzip"), "{err}");
     }
 }

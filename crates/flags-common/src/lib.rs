@@ -10,10 +10,17 @@
 //! - [`Code`], [`POP20_CC`], [`ALL_CC`] and the flags2 [`expand_cc_args`];
 //! - [`Server`] and [`Site`]: the book's servers, or any base URL, and
 //!   [`flag_url`];
-//! - [`save_flag`], atomic, and the chapter-1 [`show`] and [`main`];
+//! - [`save_flag`], atomic, [`prepare_dest`], and the chapter-1 [`show`]
+//!   and [`main`];
 //! - [`DownloadStatus`], [`Tally`] and the flags2 [`initial_report`] and
 //!   [`final_report`];
-//! - [`http`]: the one place that builds clients and reads bodies.
+//! - [`http`]: the one place that builds clients and reads bodies, each
+//!   request within one deadline;
+//! - [`Stop`]: the run's stop switch, thrown by Ctrl-C, SIGTERM
+//!   ([`on_signals`]), a closed stdout or a failure, which ends every wait.
+//!
+//! With the `test-support` feature, [`testing`] holds a hostile server and
+//! a guarded runner for the clients' fault tests.
 #![deny(missing_docs)]
 
 mod codes;
@@ -22,9 +29,15 @@ pub mod http;
 mod report;
 mod save;
 mod server;
+mod stop;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use codes::{ALL_CC, CcArgError, Code, CodeError, POP20_CC, all, expand_cc_args, pop20};
 pub use http::FetchError;
 pub use report::{DownloadStatus, Tally, final_report, initial_report};
-pub use save::{DEST_DIR, SaveError, downloaded_in, flag_filename, main, save_flag, show};
-pub use server::{Server, ServerError, Site, flag_url, is_loopback};
+pub use save::{
+    DEST_DIR, SaveError, downloaded_in, flag_filename, main, prepare_dest, save_flag, show,
+};
+pub use server::{Server, ServerError, Site, flag_url, is_loopback, redact};
+pub use stop::{Stop, StopReason, on_signals};

@@ -73,7 +73,7 @@ pub fn initial_report(site: &Site, cc_list: &[Code], actual_req: usize) -> Strin
     };
     let mut out = String::new();
     let n = cc_list.len();
-    writeln!(out, "{} site: {}", site.label, site.base_url).expect("writing to a String");
+    writeln!(out, "{} site: {}", site.label, site.shown_url()).expect("writing to a String");
     writeln!(out, "Searching for {n} flag{}: {cc_msg}", plural(n)).expect("writing to a String");
     if actual_req == 1 {
         out.push_str("1 connection will be used.\n");

@@ -7,27 +7,37 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Parser;
-use flags_common::{Code, DEST_DIR, FetchError, SaveError, Site, http};
+use flags_common::{
+    Code, DEST_DIR, FetchError, SaveError, Site, Stop, StopReason, http, on_signals, prepare_dest,
+};
 use mock_server::{Plan, Preset, TestServer};
 
 /// Where to download from and where to save: the book's `BASE_URL` and
-/// `DEST_DIR`, plus where the codes are shown.
+/// `DEST_DIR`, plus the client timeout, the run's stop switch and where the
+/// codes are shown.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The server, with its base URL.
     pub site: Site,
     /// The folder the flags are saved in.
     pub dest_dir: PathBuf,
+    /// The client timeout: the book's 6.1 s for the whole of each request.
+    pub timeout: Duration,
+    /// Thrown by Ctrl-C, SIGTERM or a closed stdout: every request ends.
+    pub stop: Stop,
     /// Where [`Config::show`] writes: `None` prints to stdout.
     shown: Option<Arc<Mutex<Vec<Code>>>>,
 }
 
 impl Config {
-    /// Downloads from `site` into `dest_dir`, showing codes on stdout.
+    /// Downloads from `site` into `dest_dir`, showing codes on stdout, with
+    /// the book's 6.1 s timeout.
     pub fn new(site: Site, dest_dir: impl Into<PathBuf>) -> Config {
         Config {
             site,
             dest_dir: dest_dir.into(),
+            timeout: http::CHAPTER1_TIMEOUT,
+            stop: Stop::new(),
             shown: None,
         }
     }
@@ -48,27 +58,28 @@ impl Config {
     /// Shows that a flag landed: prints `CC ` at once, or records it.
     pub fn show(&self, cc: Code) {
         match &self.shown {
-            None => flags_common::show(cc.as_str()),
+            None => flags_common::show(&self.stop, cc.as_str()),
             Some(shown) => shown.lock().unwrap_or_else(|e| e.into_inner()).push(cc),
         }
     }
 
-    /// Prints a line on stdout, unless recording.
+    /// Prints a line on stdout, unless recording. A closed stdout stops
+    /// the run.
     pub fn say(&self, line: &str) {
         if self.prints() {
-            println!("{line}");
+            self.stop.print(&format!("{line}\n"));
         }
     }
 
-    /// A blocking client with the chapter's 6.1 s timeout.
-    pub fn blocking_client(&self) -> Result<reqwest::blocking::Client, DownloadError> {
-        http::blocking_client(&self.site.base_url, http::CHAPTER1_TIMEOUT)
+    /// A blocking client with the run's timeout and stop switch.
+    pub fn blocking_client(&self) -> Result<http::BlockingClient, DownloadError> {
+        http::blocking_client(&self.site.base_url, self.timeout, &self.stop)
             .map_err(DownloadError::Setup)
     }
 
-    /// An async client with the chapter's 6.1 s timeout.
-    pub fn async_client(&self) -> Result<reqwest::Client, DownloadError> {
-        http::async_client(&self.site.base_url, http::CHAPTER1_TIMEOUT)
+    /// An async client with the run's timeout and stop switch.
+    pub fn async_client(&self) -> Result<http::Client, DownloadError> {
+        http::async_client(&self.site.base_url, self.timeout, &self.stop)
             .map_err(DownloadError::Setup)
     }
 }
@@ -129,6 +140,9 @@ pub struct Args {
     /// The folder to save the flags in.
     #[arg(long, value_name = "DIR", default_value = DEST_DIR)]
     pub dest: PathBuf,
+    /// The client timeout, for the whole of each request [default: 6.1]
+    #[arg(long, value_name = "SECS", value_parser = http::parse_timeout)]
+    pub timeout: Option<Duration>,
 }
 
 /// The built-in server's plan: DELAY-like, a fixed 100 ms a flag, no faults,
@@ -149,10 +163,31 @@ pub fn main(
 /// Starts the built-in test server unless `--server` names one, downloads
 /// the 20 flags of `POP20_CC` with `download_many` and prints the count and
 /// time. For binaries with options of their own ([`Args`] flattened).
+///
+/// Before any request, `--dest` must take files (exit status 2 if not).
+/// Ctrl-C or SIGTERM ends the run at once, whatever it waits for, and exits
+/// with 130 or 143; a closed stdout ends it quietly, with 141. No partial
+/// or temporary file is left either way.
 pub fn run(
     args: Args,
     download_many: impl FnOnce(&Config, &[Code]) -> Result<Vec<Code>, DownloadError>,
 ) -> ExitCode {
+    let stop = Stop::new();
+    if let Err(err) = on_signals(&stop) {
+        eprintln!("warning: Ctrl-C and SIGTERM will kill the run outright ({err})");
+    }
+    match prepare_dest(&args.dest) {
+        Ok(0) => {}
+        Ok(n) => eprintln!(
+            "Removed {n} temporary file{} that a killed run left in {}.",
+            if n == 1 { "" } else { "s" },
+            args.dest.display()
+        ),
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    }
     // Kept alive until the end of `main`: dropping it stops the server.
     let mut _server = None;
     let site = match args.server {
@@ -164,15 +199,27 @@ pub fn run(
             site
         }
     };
-    let config = Config::new(site, args.dest);
-    let result = flags_common::main(&flags_common::pop20(), |cc_list| {
+    let mut config = Config::new(site, args.dest);
+    config.stop = stop;
+    config.timeout = args.timeout.unwrap_or(http::CHAPTER1_TIMEOUT);
+    let result = flags_common::main(&config.stop, &flags_common::pop20(), |cc_list| {
         download_many(&config, cc_list).map(|done| done.len())
     });
-    match result {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(err) => {
+    match (result, config.stop.reason()) {
+        (Ok(_), None) => ExitCode::SUCCESS,
+        (_, Some(StopReason::StdoutClosed)) => ExitCode::from(StopReason::StdoutClosed.exit_code()),
+        // A signal after the last flag: the run was done.
+        (Ok(_), Some(_)) => ExitCode::SUCCESS,
+        (Err(_), Some(reason)) => {
+            eprintln!(
+                "{}: the run stopped before all the flags were downloaded; those saved are whole.",
+                reason.describe()
+            );
+            ExitCode::from(reason.exit_code())
+        }
+        (Err(err), None) => {
             // The codes shown so far end without a newline.
-            println!();
+            config.stop.print("\n");
             eprintln!("error: {err}");
             if err.is_connect() {
                 eprintln!("{}", http::unreachable_hint(&config.site));

@@ -19,26 +19,27 @@
 //! Each flag costs a full round trip (100 ms of injected latency here), so
 //! the total is about 20 × 100 ms: the time is spent waiting, not working.
 //! Run it against another server with `--server LOCAL|DELAY|ERROR|REMOTE|URL`
-//! (start the local ones with `cargo run -p mock-server`) and choose the
-//! folder with `--dest DIR`.
+//! (start the local ones with `cargo run -p mock-server`), choose the
+//! folder with `--dest DIR` and the timeout with `--timeout SECS`. The first
+//! error stops the run and names the flag; Ctrl-C or SIGTERM stops it at
+//! once (exit 130 or 143), a closed stdout quietly (141).
 #![deny(missing_docs)]
 
 mod chapter1;
 
 use bytes::Bytes;
-use flags_common::{Code, FetchError, flag_filename, flag_url, http, save_flag};
+use flags_common::http::{self, BlockingClient, Expect};
+use flags_common::{Code, FetchError, flag_filename, flag_url, save_flag};
 
 pub use chapter1::{Args, Config, DownloadError, default_plan, main, run};
 
 // ANCHOR: get_flag
-/// Downloads one flag: the book's `get_flag`. A 404, a timeout or a refused
-/// connection comes back as an error; chapter 1 does not try to recover.
-pub fn get_flag(
-    client: &reqwest::blocking::Client,
-    base_url: &str,
-    cc: Code,
-) -> Result<Bytes, FetchError> {
-    http::fetch_blocking(client, &flag_url(base_url, cc))
+/// Downloads one flag: the book's `get_flag`. The thread waits until the
+/// flag is here, or the request failed. A 404, a timeout, a refused
+/// connection or a body that is not a GIF comes back as an error; chapter 1
+/// does not try to recover.
+pub fn get_flag(client: &BlockingClient, base_url: &str, cc: Code) -> Result<Bytes, FetchError> {
+    http::fetch_blocking(client, &flag_url(base_url, cc), Expect::Gif)
 }
 // ANCHOR_END: get_flag
 
@@ -47,7 +48,7 @@ pub fn get_flag(
 /// every variant schedules in its own way. Returns the code.
 pub fn download_one(
     config: &Config,
-    client: &reqwest::blocking::Client,
+    client: &BlockingClient,
     cc: Code,
 ) -> Result<Code, DownloadError> {
     let image =

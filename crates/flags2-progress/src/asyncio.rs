@@ -3,9 +3,9 @@
 //! are saved off the loop; a progress bar over the futures as they finish.
 
 use bytes::Bytes;
-use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, http};
+use flags_common::http::{self, Client, Expect};
+use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, redact};
 use futures::stream::{FuturesUnordered, StreamExt};
-use reqwest::Client;
 use tokio::sync::Semaphore;
 
 use crate::{Config, Flags2Error, parse_country};
@@ -16,13 +16,21 @@ pub const DEFAULT_CONCUR_REQ: usize = 5;
 pub const MAX_CONCUR_REQ: usize = 1000;
 
 // ANCHOR: get_flag
-/// GETs `url` without blocking the loop, retrying transient failures.
-async fn fetch(config: &Config, client: &Client, cc: Code, url: &str) -> Result<Bytes, FetchError> {
+/// GETs `url` without blocking the loop, retrying transient failures. The
+/// wait before a retry ends early if the run stops.
+async fn fetch(
+    config: &Config,
+    client: &Client,
+    cc: Code,
+    url: &str,
+    expect: Expect,
+) -> Result<Bytes, FetchError> {
     let mut attempt = 0;
     loop {
-        match http::fetch(client, url).await {
+        match http::fetch(client, url, expect).await {
             Err(err) => match config.retry_wait(cc, attempt, &err) {
-                Some(wait) => tokio::time::sleep(wait).await,
+                Some(wait) if config.stop.pause(wait).await => {}
+                Some(_) => return Err(FetchError::Interrupted { url: redact(url) }),
                 None => return Err(err),
             },
             ok => return ok,
@@ -33,7 +41,8 @@ async fn fetch(config: &Config, client: &Client, cc: Code, url: &str) -> Result<
 
 /// Downloads one flag's image.
 pub async fn get_flag(config: &Config, client: &Client, cc: Code) -> Result<Bytes, FetchError> {
-    fetch(config, client, cc, &flag_url(&config.site.base_url, cc)).await
+    let url = flag_url(&config.site.base_url, cc);
+    fetch(config, client, cc, &url, Expect::Gif).await
 }
 
 /// Downloads one flag's country name, from its `metadata.json` (flags3).
@@ -42,7 +51,8 @@ pub async fn get_country(
     client: &Client,
     cc: Code,
 ) -> Result<String, Flags2Error> {
-    parse_country(&fetch(config, client, cc, &config.site.metadata_url(cc)).await?)
+    let url = config.site.metadata_url(cc);
+    parse_country(&fetch(config, client, cc, &url, Expect::Json).await?)
 }
 // ANCHOR_END: get_flag
 
@@ -61,7 +71,7 @@ pub async fn download_one(
             .await
             .expect("the semaphore is never closed");
         // Checked once a permit is ours: the flags still queued behind the
-        // semaphore after Ctrl-C are skipped, not started.
+        // semaphore once the run is stopped are skipped, not started.
         if config.interrupted() {
             return Err(Flags2Error::Interrupted);
         }

@@ -4,12 +4,12 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use flags_common::{
-    Code, DEST_DIR, Server, Site, Tally, expand_cc_args, final_report, http, initial_report,
+    Code, DEST_DIR, Site, Stop, StopReason, Tally, expand_cc_args, final_report, http,
+    initial_report, on_signals, prepare_dest,
 };
 use mock_server::{Plan, Preset, TestServer};
 
@@ -17,6 +17,10 @@ use crate::{Config, Flags2Error};
 
 /// Against the book's public site, at most this many requests at once.
 pub const POLITE_CONCUR_REQ: usize = 10;
+
+/// The most `--retries` accepts: the backoff of the last is then about
+/// 100 s, already more than anyone waits for a flag.
+pub const MAX_RETRIES: u32 = 10;
 
 // ANCHOR: cli
 #[derive(Debug, Parser)]
@@ -51,7 +55,7 @@ struct Cli {
     /// Folder to save the flags in
     #[arg(long, value_name = "DIR", default_value = DEST_DIR)]
     dest: PathBuf,
-    /// Client timeout in seconds
+    /// Client timeout in seconds, for the whole of each request
     #[arg(
         long,
         value_name = "SECS",
@@ -59,7 +63,7 @@ struct Cli {
         allow_negative_numbers = true
     )]
     timeout: f64,
-    /// Retry transient failures (5xx, timeouts) up to N times, with backoff
+    /// Retry transient failures (5xx, timeouts) up to N times (at most 10), with backoff
     #[arg(long, value_name = "N", default_value_t = 0)]
     retries: u32,
     /// Name each file after its country, from metadata.json (the book's flags3)
@@ -80,6 +84,12 @@ pub fn default_plan() -> Plan {
 }
 
 /// The book's `main(download_many, default_concur_req, max_concur_req)`.
+///
+/// Ctrl-C or SIGTERM stops the run at once, whatever it waits for (a
+/// request, a retry's backoff, a flag's turn), prints the report with the
+/// partial counts and exits with 130 or 143; a closed stdout ends it
+/// quietly, with 141. A flag that cannot be saved for a reason every other
+/// flag would share stops the run with that message and exit status 1.
 pub fn main(
     download_many: fn(&Config, &[Code], usize) -> Result<Tally, Flags2Error>,
     default_concur_req: usize,
@@ -97,18 +107,28 @@ pub fn main(
         Ok(cli) => cli,
         Err(err) => err.exit(),
     };
+    // Before anything else, so that no signal finds the run defenceless.
+    let stop = Stop::new();
+    if let Err(err) = on_signals(&stop) {
+        eprintln!("warning: Ctrl-C and SIGTERM will kill the run outright ({err})");
+    }
     // Kept alive until the end: dropping it stops the built-in server.
     let mut _server = None;
     let prepared = prepare(cli, default_concur_req, max_concur_req, &mut _server);
-    let (config, cc_list, actual_req) = match prepared {
+    let (mut config, cc_list, actual_req) = match prepared {
         Ok(prepared) => prepared,
         Err(UsageError(msg)) => {
             eprintln!("*** Usage error: {msg}\n{usage}");
             return ExitCode::from(2);
         }
     };
-    print!("{}", initial_report(&config.site, &cc_list, actual_req));
-    stop_on_ctrl_c(&config);
+    config.stop = stop;
+    if !config
+        .stop
+        .print(&initial_report(&config.site, &cc_list, actual_req))
+    {
+        return ExitCode::from(StopReason::StdoutClosed.exit_code());
+    }
     let t0 = Instant::now();
     let counter = match download_many(&config, &cc_list, actual_req) {
         Ok(counter) => counter,
@@ -117,23 +137,48 @@ pub fn main(
             return ExitCode::FAILURE;
         }
     };
-    print!("{}", final_report(&counter, t0.elapsed()));
-    if counter.total() > 0 && config.unreachable() == counter.total() {
-        println!("{}", http::unreachable_hint(&config.site));
-    }
-    if config.interrupted() {
-        let skipped = cc_list.len() - counter.total();
-        eprintln!(
-            "Interrupted: {skipped} of {} flags were not attempted.",
-            cc_list.len()
-        );
-        return ExitCode::from(130);
-    }
-    ExitCode::SUCCESS
+    report(&config, &cc_list, &counter, t0.elapsed())
 }
 
-/// Checks the arguments as `process_args` does, and starts the built-in
-/// server when no `--server` is given.
+/// The final report, and the exit status: what stopped the run, if anything.
+fn report(config: &Config, cc_list: &[Code], counter: &Tally, elapsed: Duration) -> ExitCode {
+    let stop = &config.stop;
+    stop.print(&final_report(counter, elapsed));
+    if counter.total() > 0 && config.unreachable() == counter.total() {
+        stop.print(&format!("{}\n", http::unreachable_hint(&config.site)));
+    }
+    let not_done = cc_list.len() - counter.total();
+    match stop.reason() {
+        None => ExitCode::SUCCESS,
+        Some(StopReason::StdoutClosed) => ExitCode::from(StopReason::StdoutClosed.exit_code()),
+        Some(StopReason::Failed) => {
+            if let Some(err) = config.failure() {
+                eprintln!("error: {err}");
+            }
+            eprintln!(
+                "The run stopped at the first flag it could not save ({not_done} of {} not \
+                 downloaded): every other flag would have failed the same way.",
+                cc_list.len()
+            );
+            ExitCode::FAILURE
+        }
+        // A signal after the last flag: the run was done.
+        Some(_) if not_done == 0 => ExitCode::SUCCESS,
+        Some(reason) => {
+            let n = cc_list.len();
+            let flags = if n == 1 { "flag" } else { "flags" };
+            eprintln!(
+                "{}: {not_done} of {n} {flags} not downloaded.",
+                reason.describe()
+            );
+            ExitCode::from(reason.exit_code())
+        }
+    }
+}
+
+/// Checks the arguments as `process_args` does, gets `--dest` ready (a
+/// folder that cannot take flags is a usage error, found before any
+/// request), and starts the built-in server when no `--server` is given.
 fn prepare(
     cli: Cli,
     default_concur_req: usize,
@@ -147,30 +192,43 @@ fn prepare(
     if cli.limit.is_some_and(|n| n < 1) {
         return Err(UsageError("--limit N must be >= 1".into()));
     }
-    if !(cli.timeout.is_finite() && cli.timeout > 0.0 && cli.timeout <= 3600.0) {
+    if !(cli.timeout.is_finite()
+        && cli.timeout > 0.0
+        && cli.timeout <= http::MAX_TIMEOUT.as_secs_f64())
+    {
         return Err(UsageError(
             "--timeout SECS must be > 0 (and at most 3600)".into(),
         ));
     }
-    let limit = cli.limit.map(|n| n as usize);
+    if cli.retries > MAX_RETRIES {
+        return Err(UsageError(format!(
+            "--retries N must be at most {MAX_RETRIES} (the last backoff is then about 100 s)"
+        )));
+    }
+    let limit = cli.limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
     let cc_list = expand_cc_args(cli.every, cli.all, &cli.cc, limit)
         .map_err(|e| UsageError(e.to_string()))?;
     let site = match &cli.server {
-        Some(label) => Site::parse(label).map_err(|e| UsageError(e.to_string()))?,
-        None => {
-            let started = TestServer::start_builtin(default_plan());
-            let site = started.site();
-            *server = Some(started);
-            site
-        }
+        Some(label) => Some(Site::parse(label).map_err(|e| UsageError(e.to_string()))?),
+        None => None,
     };
-    let mut actual_req = (max_req as usize).min(max_concur_req).min(cc_list.len());
-    if site == Site::from(Server::Remote) && actual_req > POLITE_CONCUR_REQ {
-        actual_req = POLITE_CONCUR_REQ;
-        eprintln!(
-            "REMOTE is the book's public site: at most {POLITE_CONCUR_REQ} requests at once, to be polite."
-        );
+    match prepare_dest(&cli.dest) {
+        Ok(0) => {}
+        Ok(n) => eprintln!(
+            "Removed {n} temporary file{} that a killed run left in {}.",
+            if n == 1 { "" } else { "s" },
+            cli.dest.display()
+        ),
+        Err(err) => return Err(UsageError(err.to_string())),
     }
+    let site = site.unwrap_or_else(|| {
+        let started = TestServer::start_builtin(default_plan());
+        let site = started.site();
+        *server = Some(started);
+        site
+    });
+    let max_req = usize::try_from(max_req).unwrap_or(usize::MAX);
+    let actual_req = concurrency(&site, max_req, max_concur_req, cc_list.len());
     let mut config = Config::new(site, cli.dest);
     config.verbose = cli.verbose;
     config.progress = std::io::stderr().is_terminal();
@@ -180,34 +238,43 @@ fn prepare(
     Ok((config, cc_list, actual_req))
 }
 
-/// On Ctrl-C, asks the downloads to stop (those in flight finish, so no
-/// file is left half written); a second Ctrl-C exits at once. The handler
-/// is in place when this returns.
-fn stop_on_ctrl_c(config: &Config) {
-    let config = config.clone();
-    let (ready, installed) = mpsc::channel();
-    std::thread::spawn(move || {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        runtime.block_on(async move {
-            let mut first = Box::pin(tokio::signal::ctrl_c());
-            // The handler is installed the first time the future is polled.
-            let _ = futures::poll!(&mut first);
-            let _ = ready.send(());
-            if first.await.is_ok() {
-                eprintln!(
-                    "\nInterrupted: finishing the downloads in flight (Ctrl-C again to quit now)…"
-                );
-                config.interrupt();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
-            }
-        });
-    });
-    let _ = installed.recv();
+/// The book's `min(max_req, max_concur_req, len(cc_list))`, and never more
+/// than [`POLITE_CONCUR_REQ`] against the book's public site, however its
+/// URL is written: the cap follows the host, not the label.
+fn concurrency(site: &Site, max_req: usize, max_concur_req: usize, codes: usize) -> usize {
+    let actual_req = max_req.min(max_concur_req).min(codes);
+    if site.is_remote() && actual_req > POLITE_CONCUR_REQ {
+        eprintln!(
+            "{} is the book's public site: at most {POLITE_CONCUR_REQ} requests at once, to be polite.",
+            site.shown_url()
+        );
+        return POLITE_CONCUR_REQ;
+    }
+    actual_req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flags_common::Server;
+
+    #[test]
+    fn the_politeness_cap_follows_the_host_not_the_label() {
+        let local = Site::from(Server::Local);
+        assert_eq!(concurrency(&local, 100, 1000, 194), 100);
+        for written in [
+            "REMOTE",
+            "https://www.fluentpython.com/data/flags",
+            "http://www.fluentpython.com/data/flags/",
+            "https://FLUENTPYTHON.COM/data/flags?x=1",
+        ] {
+            let site = Site::parse(written).unwrap();
+            assert_eq!(
+                concurrency(&site, 100, 1000, 194),
+                POLITE_CONCUR_REQ,
+                "{written}"
+            );
+            assert_eq!(concurrency(&site, 3, 1000, 194), 3, "{written}");
+        }
+    }
 }

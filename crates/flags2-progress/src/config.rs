@@ -2,15 +2,15 @@
 //! of a run, retries, saving, counting outcomes and the progress bar.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
 use flags_common::hash::{SplitMix64, fnv1a};
 use flags_common::{
-    Code, DownloadStatus, FetchError, SaveError, Site, Tally, flag_filename, flag_url, http,
-    save_flag,
+    Code, DownloadStatus, FetchError, SaveError, Site, Stop, StopReason, Tally, flag_filename,
+    http, redact, save_flag,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -27,7 +27,8 @@ pub enum Flags2Error {
     /// `metadata.json` had no country name (`--names`).
     #[error("bad metadata.json: {0}")]
     Metadata(String),
-    /// Ctrl-C came before this flag was started: it is not counted.
+    /// The run stopped (Ctrl-C, SIGTERM, a closed stdout, a fatal error)
+    /// before this flag was done: it is not counted.
     #[error("interrupted")]
     Interrupted,
     /// The client, thread pool or event loop could not be started.
@@ -53,13 +54,17 @@ pub struct Config {
     pub retries: u32,
     /// Name each file after its country, from `metadata.json` (flags3).
     pub names: bool,
+    /// The run's stop switch: Ctrl-C, SIGTERM, a closed stdout or a flag
+    /// that cannot be saved ends every request, backoff and save to come.
+    pub stop: Stop,
     shared: Arc<Shared>,
 }
 
 #[derive(Debug, Default)]
 struct Shared {
-    interrupted: AtomicBool,
     unreachable: AtomicUsize,
+    /// The save error that stopped the run.
+    failure: Mutex<Option<SaveError>>,
 }
 
 /// The first wait before a retry; each further retry waits twice as long.
@@ -67,7 +72,7 @@ pub const RETRY_BASE: Duration = Duration::from_millis(100);
 
 impl Config {
     /// A quiet run (no lines, no bar) from `site` into `dest_dir`, with the
-    /// book's 3.1 s timeout and no retries.
+    /// book's 3.1 s timeout, no retries and a stop switch of its own.
     pub fn new(site: Site, dest_dir: impl Into<PathBuf>) -> Config {
         Config {
             site,
@@ -77,18 +82,29 @@ impl Config {
             timeout: http::FLAGS2_TIMEOUT,
             retries: 0,
             names: false,
+            stop: Stop::new(),
             shared: Arc::default(),
         }
     }
 
-    /// Asks the downloads to stop: those not started yet are skipped.
+    /// Stops the run as Ctrl-C does: the downloads in flight end, those not
+    /// started are skipped.
     pub fn interrupt(&self) {
-        self.shared.interrupted.store(true, Ordering::SeqCst);
+        self.stop.stop(StopReason::Interrupt);
     }
 
-    /// Whether Ctrl-C was pressed.
+    /// Whether the run is stopped, for whatever reason.
     pub fn interrupted(&self) -> bool {
-        self.shared.interrupted.load(Ordering::SeqCst)
+        self.stop.is_stopped()
+    }
+
+    /// The save error that stopped the run, if one did.
+    pub fn failure(&self) -> Option<SaveError> {
+        self.shared
+            .failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// How many flags failed because the server could not be reached.
@@ -96,10 +112,10 @@ impl Config {
         self.shared.unreachable.load(Ordering::SeqCst)
     }
 
-    /// Prints a per-flag line in verbose mode.
+    /// Prints a per-flag line in verbose mode. A closed stdout stops the run.
     pub fn say(&self, line: impl AsRef<str>) {
         if self.verbose {
-            println!("{}", line.as_ref());
+            self.stop.print(&format!("{}\n", line.as_ref()));
         }
     }
 
@@ -107,19 +123,27 @@ impl Config {
     pub fn not_found(&self, cc: Code) -> DownloadStatus {
         self.say(format!(
             "{cc} not found: {}",
-            flag_url(&self.site.base_url, cc)
+            redact(&self.site.flag_url(cc))
         ));
         DownloadStatus::NotFound
     }
 
-    /// A blocking client with the run's timeout.
-    pub fn blocking_client(&self) -> Result<reqwest::blocking::Client, Flags2Error> {
-        Ok(http::blocking_client(&self.site.base_url, self.timeout)?)
+    /// A blocking client with the run's timeout and stop switch.
+    pub fn blocking_client(&self) -> Result<http::BlockingClient, Flags2Error> {
+        Ok(http::blocking_client(
+            &self.site.base_url,
+            self.timeout,
+            &self.stop,
+        )?)
     }
 
-    /// An async client with the run's timeout.
-    pub fn async_client(&self) -> Result<reqwest::Client, Flags2Error> {
-        Ok(http::async_client(&self.site.base_url, self.timeout)?)
+    /// An async client with the run's timeout and stop switch.
+    pub fn async_client(&self) -> Result<http::Client, Flags2Error> {
+        Ok(http::async_client(
+            &self.site.base_url,
+            self.timeout,
+            &self.stop,
+        )?)
     }
 
     // ANCHOR: progress_bar
@@ -178,18 +202,36 @@ impl Config {
     // ANCHOR_END: retry_wait
 
     /// Saves a flag as `{cc}.gif`, or after its country with `--names`
-    /// (`Congo_(Kinshasa).gif`), atomically.
+    /// (`Congo_(Kinshasa).gif`), atomically; nothing once the run is
+    /// stopped. An error that every other flag would meet too (the folder
+    /// cannot be written, the disk is full) stops the run: one message, not
+    /// 194 errors.
     pub fn save(
         &self,
         cc: Code,
         image: &Bytes,
         country: Option<&str>,
     ) -> Result<PathBuf, Flags2Error> {
+        if self.interrupted() {
+            return Err(Flags2Error::Interrupted);
+        }
         let filename = match country {
             Some(country) => format!("{}.gif", country.replace(' ', "_")),
             None => flag_filename(cc),
         };
-        Ok(save_flag(image, &self.dest_dir, &filename)?)
+        save_flag(image, &self.dest_dir, &filename).map_err(|err| {
+            if err.is_fatal() {
+                let mut failure = self
+                    .shared
+                    .failure
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if failure.is_none() && self.stop.stop(StopReason::Failed) {
+                    *failure = Some(err.clone());
+                }
+            }
+            err.into()
+        })
     }
 
     /// Counts one flag's outcome, the book's `except` clauses: an error is
@@ -204,6 +246,7 @@ impl Config {
         let status = match result {
             Ok(status) => status,
             Err(Flags2Error::Interrupted) => return,
+            Err(Flags2Error::Fetch(err)) if err.is_interrupted() => return,
             Err(err) => {
                 if matches!(&err, Flags2Error::Fetch(e) if e.is_connect()) {
                     self.shared.unreachable.fetch_add(1, Ordering::SeqCst);
@@ -298,6 +341,32 @@ mod tests {
     }
 
     #[test]
+    fn a_save_error_every_flag_would_meet_stops_the_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gif = Bytes::from_static(b"GIF89a");
+        // A bad name is that flag's problem only.
+        let fine = Config::new(Site::new("TEST", "http://x/flags"), tmp.path());
+        assert!(fine.save(cc("XX"), &gif, Some("../evil")).is_err());
+        assert!(!fine.interrupted());
+        // A file where the folder should be: every save would fail.
+        let in_the_way = tmp.path().join("flags");
+        std::fs::write(&in_the_way, b"a file").unwrap();
+        let config = Config::new(Site::new("TEST", "http://x/flags"), &in_the_way);
+        let err = config.save(cc("BD"), &gif, None).unwrap_err();
+        assert!(
+            matches!(err, Flags2Error::Save(SaveError::CreateDir { .. })),
+            "{err}"
+        );
+        assert_eq!(config.stop.reason(), Some(StopReason::Failed));
+        assert_eq!(
+            config.failure().map(|e| e.to_string()),
+            Some(err.to_string())
+        );
+        let after = config.save(cc("BR"), &gif, None).unwrap_err();
+        assert!(matches!(after, Flags2Error::Interrupted), "{after}");
+    }
+
+    #[test]
     fn counting_skips_interrupted_flags_and_notes_unreachable_ones() {
         let config = config();
         let mut counter = Tally::default();
@@ -309,6 +378,8 @@ mod tests {
         };
         config.count(&mut counter, cc("BR"), Err(refused.into()));
         config.count(&mut counter, cc("CN"), Err(Flags2Error::Interrupted));
+        let stopped = FetchError::Interrupted { url: String::new() };
+        config.count(&mut counter, cc("US"), Err(stopped.into()));
         assert_eq!((counter.ok, counter.not_found, counter.error), (1, 1, 1));
         assert_eq!(config.unreachable(), 1);
     }

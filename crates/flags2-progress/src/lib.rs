@@ -31,8 +31,13 @@
 //! jitter) and `--names` (files named after the country, from each flag's
 //! `metadata.json`, as the book's flags3 does, without its tally bug).
 //! Without `-s`, a built-in test server with the ERROR preset is used.
-//! Ctrl-C stops scheduling downloads, lets those in flight finish, prints
-//! the report with the partial counts and exits with status 130.
+//!
+//! What is not one flag's fault stops the run, and says so: a `--dest`
+//! that cannot take files is a usage error before any request (exit 2); a
+//! save that fails for every flag (a full disk) stops at the first (exit
+//! 1); Ctrl-C or SIGTERM ends every request and backoff at once, prints the
+//! report with the partial counts and exits with 130 or 143; a closed
+//! stdout ends the run quietly (141). No partial or temporary file is left.
 #![deny(missing_docs)]
 
 pub mod asyncio;

@@ -2,8 +2,8 @@
 //! counted, a progress bar over the codes.
 
 use bytes::Bytes;
-use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, http};
-use reqwest::blocking::Client;
+use flags_common::http::{self, BlockingClient as Client, Expect};
+use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, redact};
 
 use crate::{Config, Flags2Error, parse_country};
 
@@ -13,13 +13,21 @@ pub const DEFAULT_CONCUR_REQ: usize = 1;
 pub const MAX_CONCUR_REQ: usize = 1;
 
 // ANCHOR: get_flag
-/// GETs `url`, retrying transient failures as `--retries` allows.
-fn fetch(config: &Config, client: &Client, cc: Code, url: &str) -> Result<Bytes, FetchError> {
+/// GETs `url`, retrying transient failures as `--retries` allows. The
+/// wait before a retry ends early if the run stops.
+fn fetch(
+    config: &Config,
+    client: &Client,
+    cc: Code,
+    url: &str,
+    expect: Expect,
+) -> Result<Bytes, FetchError> {
     let mut attempt = 0;
     loop {
-        match http::fetch_blocking(client, url) {
+        match http::fetch_blocking(client, url, expect) {
             Err(err) => match config.retry_wait(cc, attempt, &err) {
-                Some(wait) => std::thread::sleep(wait),
+                Some(wait) if config.stop.sleep(wait) => {}
+                Some(_) => return Err(FetchError::Interrupted { url: redact(url) }),
                 None => return Err(err),
             },
             ok => return ok,
@@ -30,12 +38,14 @@ fn fetch(config: &Config, client: &Client, cc: Code, url: &str) -> Result<Bytes,
 
 /// Downloads one flag's image.
 pub fn get_flag(config: &Config, client: &Client, cc: Code) -> Result<Bytes, FetchError> {
-    fetch(config, client, cc, &flag_url(&config.site.base_url, cc))
+    let url = flag_url(&config.site.base_url, cc);
+    fetch(config, client, cc, &url, Expect::Gif)
 }
 
 /// Downloads one flag's country name, from its `metadata.json` (flags3).
 pub fn get_country(config: &Config, client: &Client, cc: Code) -> Result<String, Flags2Error> {
-    parse_country(&fetch(config, client, cc, &config.site.metadata_url(cc))?)
+    let url = config.site.metadata_url(cc);
+    parse_country(&fetch(config, client, cc, &url, Expect::Json)?)
 }
 // ANCHOR_END: get_flag
 
@@ -67,7 +77,8 @@ pub fn download_one(
 
 // ANCHOR: download_many
 /// Downloads the flags one by one, counting each outcome; a failed flag
-/// never stops the run. After Ctrl-C, stops before the next flag.
+/// never stops the run. Once the run is stopped (Ctrl-C, SIGTERM…), no
+/// further flag is started.
 pub fn download_many(
     config: &Config,
     cc_list: &[Code],

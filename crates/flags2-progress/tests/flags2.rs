@@ -427,7 +427,7 @@ fn ctrl_c_prints_the_partial_report_exits_130_and_leaves_no_partial_file() {
             .read_to_string(&mut stderr)
             .unwrap();
         assert_eq!(status.code(), Some(130), "{}: {stderr}", name(bin));
-        assert!(stderr.contains("Interrupted: "), "{stderr}");
+        assert!(stderr.contains("Interrupted (Ctrl-C): "), "{stderr}");
 
         let landed: Vec<Code> = seen
             .lines()

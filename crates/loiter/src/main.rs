@@ -16,8 +16,9 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// How long one of the demo's seconds lasts, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    /// How long one of the demo's seconds lasts, in milliseconds (0 to 10000).
+    #[arg(long, value_name = "MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(0..=10_000))]
     unit_ms: u64,
 }
 
@@ -26,6 +27,9 @@ fn main() -> ExitCode {
     let stdout = Arc::new(Mutex::new(io::stdout()));
     match loiter::run(Duration::from_millis(args.unit_ms), stdout) {
         Ok(()) => ExitCode::SUCCESS,
+        // Nobody reads any more (`| head -n3`): end quietly, with the status
+        // a shell gives a process ended by SIGPIPE.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(141),
         Err(error) => {
             eprintln!("loiter: {error}");
             ExitCode::FAILURE

@@ -91,3 +91,29 @@ fn each_loiter_is_indented_by_n_tabs() {
         );
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_the_demo_quietly() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loiter"))
+        .args(["--unit-ms", "10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(141), "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+}
+
+#[test]
+fn a_unit_past_ten_seconds_is_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_loiter"))
+        .args(["--unit-ms", "18446744073709551615"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("0..=10000"), "{stderr}");
+}

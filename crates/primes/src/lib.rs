@@ -209,7 +209,9 @@ pub fn threads(
     mut on_check: impl FnMut(&Check),
 ) -> Result<Run, ExecutorError> {
     let t0 = Instant::now();
-    let executor = Executor::new(workers.get())?;
+    // No more threads than numbers: a thread with nothing to do only costs
+    // its start (`primes --strategy threads 20000` would start 20000).
+    let executor = Executor::new(workers.get().min(numbers.len()).max(1))?;
     // `to_vec`: each call owns its number, as the pool's threads may outlive
     // the borrow of `numbers`.
     let checks = executor

@@ -114,9 +114,38 @@ fn the_worker_mode_answers_a_line_per_number() {
 }
 
 #[test]
+fn the_header_says_how_many_workers_are_started() {
+    // Twenty numbers: 200 workers would leave 180 with nothing to do.
+    for (strategy, word) in [("threads", "threads"), ("processes", "processes")] {
+        let output = primes(&["200", "--strategy", strategy, "--numbers", SMALL]);
+        let header = format!("Checking 4 numbers with 4 {word}:");
+        assert_eq!(parse(&output, &header), LARGEST_FIRST);
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    use std::process::Stdio;
+    for strategy in ["sequential", "threads", "processes"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_primes"))
+            .args(["2", "--strategy", strategy, "--numbers", SMALL])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(141), "{strategy}: {output:?}");
+        assert!(output.stderr.is_empty(), "{strategy}: {output:?}");
+    }
+}
+
+#[test]
 fn bad_arguments_are_usage_errors() {
     for args in [
         &["0"][..],
+        &["257"],
+        &["1000000"],
         &["two"],
         &["-1"],
         &["--strategy", "fibers"],

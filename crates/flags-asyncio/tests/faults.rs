@@ -1,0 +1,62 @@
+//! flags-asyncio against a hostile server: every fault stops the run with a
+//! message that says what happened, exit status 1, and nothing partial on
+//! disk, though all twenty requests are in flight when it strikes; a closed
+//! stdout, SIGTERM and an absurd `--max-concurrency` end it cleanly too.
+
+use std::process::{Command, Stdio};
+
+use flags_common::testing::{
+    Fault, Hostile, chapter1_command, chapter1_meets, folder_problems, run_guarded,
+    run_with_stdout_closed, send_signal, wait_guarded,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flags-asyncio");
+
+fn check(fault: Fault) {
+    chapter1_meets(BIN, fault);
+}
+
+flags_common::fault_tests!(check);
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let server = Hostile::new(Fault::None).start();
+    let dest = tempfile::tempdir().unwrap();
+    let ran = run_with_stdout_closed(&mut chapter1_command(BIN, &server, dest.path()));
+    assert_eq!(ran.code, Some(141), "{}", ran.stderr);
+    assert_eq!(ran.stderr, "", "quietly");
+    assert!(folder_problems(dest.path()).is_empty());
+}
+
+#[test]
+fn sigterm_ends_every_request_in_flight() {
+    let server = Hostile::new(Fault::Stall).after(2).start();
+    let dest = tempfile::tempdir().unwrap();
+    let child = chapter1_command(BIN, &server, dest.path())
+        .args(["--timeout", "3600"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    server.wait_for_faults(18);
+    send_signal(&child, "TERM");
+    let ran = wait_guarded(child);
+    assert_eq!(ran.code, Some(143), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("Terminated (SIGTERM): "),
+        "{}",
+        ran.stderr
+    );
+    assert!(folder_problems(dest.path()).is_empty());
+}
+
+#[test]
+fn a_max_concurrency_past_the_cap_is_a_usage_error_not_a_panic() {
+    // 2^61: tokio's semaphore would panic on it.
+    for too_many in ["2305843009213693952", "1001"] {
+        let ran = run_guarded(Command::new(BIN).args(["-m", too_many]));
+        assert_eq!(ran.code, Some(2), "{too_many}: {}", ran.stderr);
+        assert!(ran.stderr.contains("1..=1000"), "{}", ran.stderr);
+        assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+    }
+}
