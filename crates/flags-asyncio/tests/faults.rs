@@ -3,11 +3,11 @@
 //! disk, though all twenty requests are in flight when it strikes; a closed
 //! stdout, SIGTERM and an absurd `--max-concurrency` end it cleanly too.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use flags_common::testing::{
     Fault, Hostile, chapter1_command, chapter1_meets, folder_problems, run_guarded,
-    run_with_stdout_closed, send_signal, wait_guarded,
+    run_with_stdout_closed, terminate_after_faults,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_flags-asyncio");
@@ -32,15 +32,11 @@ fn a_closed_stdout_ends_the_run_quietly() {
 fn sigterm_ends_every_request_in_flight() {
     let server = Hostile::new(Fault::Stall).after(2).start();
     let dest = tempfile::tempdir().unwrap();
-    let child = chapter1_command(BIN, &server, dest.path())
-        .args(["--timeout", "3600"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    server.wait_for_faults(18);
-    send_signal(&child, "TERM");
-    let ran = wait_guarded(child);
+    let ran = terminate_after_faults(
+        chapter1_command(BIN, &server, dest.path()).args(["--timeout", "3600"]),
+        &server,
+        18,
+    );
     assert_eq!(ran.code, Some(143), "{}", ran.stderr);
     assert!(
         ran.stderr.contains("Terminated (SIGTERM): "),

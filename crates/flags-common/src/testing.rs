@@ -649,6 +649,20 @@ pub fn saved_codes(dest: &Path) -> Vec<String> {
     codes
 }
 
+/// Spawns `command` with its output captured, sends it SIGTERM once the
+/// server has seen `faults` faulted requests (so the signal lands while the
+/// run waits on them, never by a sleep), and waits for it under the guard.
+pub fn terminate_after_faults(command: &mut Command, server: &HostileServer, faults: usize) -> Ran {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the client starts");
+    server.wait_for_faults(faults);
+    send_signal(&child, "TERM");
+    wait_guarded(child)
+}
+
 /// Runs `command` with its stdout closed before it writes a byte (as
 /// `| head -c0` would), under [`HANG_GUARD`].
 pub fn run_with_stdout_closed(command: &mut Command) -> Ran {

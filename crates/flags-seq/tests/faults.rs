@@ -3,11 +3,11 @@
 //! nothing partial on disk; a closed stdout, SIGTERM and a `--dest` that
 //! cannot take files end it cleanly too.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use flags_common::testing::{
     Fault, Hostile, chapter1_command, chapter1_meets, folder_problems, run_guarded,
-    run_with_stdout_closed, saved_codes, send_signal, wait_guarded,
+    run_with_stdout_closed, saved_codes, terminate_after_faults,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_flags-seq");
@@ -36,15 +36,11 @@ fn sigterm_ends_a_request_in_flight_and_leaves_whole_flags_only() {
     // signal can end the run.
     let server = Hostile::new(Fault::Stall).after(2).start();
     let dest = tempfile::tempdir().unwrap();
-    let child = chapter1_command(BIN, &server, dest.path())
-        .args(["--timeout", "3600"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    server.wait_for_faults(1);
-    send_signal(&child, "TERM");
-    let ran = wait_guarded(child);
+    let ran = terminate_after_faults(
+        chapter1_command(BIN, &server, dest.path()).args(["--timeout", "3600"]),
+        &server,
+        1,
+    );
     assert_eq!(ran.code, Some(143), "{}", ran.stderr);
     assert!(
         ran.stderr.contains("Terminated (SIGTERM): "),

@@ -3,11 +3,9 @@
 //! nothing partial on disk, though twenty (or three) requests are in flight
 //! when it strikes; a closed stdout and SIGTERM end them cleanly too.
 
-use std::process::Stdio;
-
 use flags_common::testing::{
     Fault, Hostile, chapter1_command, chapter1_meets, folder_problems, run_with_stdout_closed,
-    send_signal, wait_guarded,
+    terminate_after_faults,
 };
 
 const MAP: &str = env!("CARGO_BIN_EXE_flags-threadpool");
@@ -50,17 +48,13 @@ fn sigterm_ends_every_request_in_flight() {
     for bin in [MAP, FUTURES] {
         let server = Hostile::new(Fault::Stall).after(2).start();
         let dest = tempfile::tempdir().unwrap();
-        let child = chapter1_command(bin, &server, dest.path())
-            .args(["--timeout", "3600"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
         // Every worker busy: the first two flags served, the others stalled.
         let busy = if bin == MAP { 18 } else { 1 };
-        server.wait_for_faults(busy);
-        send_signal(&child, "TERM");
-        let ran = wait_guarded(child);
+        let ran = terminate_after_faults(
+            chapter1_command(bin, &server, dest.path()).args(["--timeout", "3600"]),
+            &server,
+            busy,
+        );
         assert_eq!(ran.code, Some(143), "{bin}: {}", ran.stderr);
         assert!(
             ran.stderr.contains("Terminated (SIGTERM): "),

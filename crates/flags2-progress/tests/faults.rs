@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use flags_common::testing::{
     Fault, Hostile, Watched, flags2_command, flags2_meets, folder_problems, run_guarded,
-    run_with_stdout_closed, saved_codes, send_signal, wait_guarded,
+    run_with_stdout_closed, saved_codes, send_signal, terminate_after_faults, wait_guarded,
 };
 
 const BINS: [&str; 3] = [
@@ -99,15 +99,18 @@ fn sigterm_during_a_request_prints_the_partial_report_and_exits_143() {
         // only the signal can end the run.
         let server = Hostile::new(Fault::Stall).after(3).start();
         let dest = tempfile::tempdir().unwrap();
-        let child = flags2_command(bin, &server, dest.path())
-            .args(["-a", "-v", "-m", "2", "--timeout", "3600"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        server.wait_for_faults(1);
-        send_signal(&child, "TERM");
-        let ran = wait_guarded(child);
+        let ran = terminate_after_faults(
+            flags2_command(bin, &server, dest.path()).args([
+                "-a",
+                "-v",
+                "-m",
+                "2",
+                "--timeout",
+                "3600",
+            ]),
+            &server,
+            1,
+        );
         assert_eq!(ran.code, Some(143), "{}: {}", name(bin), ran.stderr);
         assert!(ran.stdout.contains("\nElapsed time: "), "{}", ran.stdout);
         let landed = ran.stdout.lines().filter(|l| l.ends_with(" OK")).count();
