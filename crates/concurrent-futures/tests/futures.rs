@@ -5,7 +5,7 @@
 //! that something has *not* happened yet, it waits a moment on a helper
 //! thread's channel and expects nothing; that proves "not yet", never speed.
 
-use concurrent_futures::{Executor, Future, as_completed};
+use concurrent_futures::{Executor, Future, Map, as_completed};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -272,10 +272,10 @@ fn as_completed_yields_already_finished_futures_too() {
     assert_eq!(values, [1]);
 }
 
-#[test]
-fn map_schedules_every_call_at_once_but_yields_in_submission_order() {
-    let executor = Executor::new(3).unwrap();
-    let (latches, gates): (Vec<_>, Vec<_>) = (0..3).map(|_| gate()).unzip();
+/// Maps `i * 10` over `0..n` on `executor`, each call blocked on its gate:
+/// the lazy results, the gates, and where each call says it has finished.
+fn map_gated(executor: &Executor, n: usize) -> (Map<usize>, Vec<Gate>, Receiver<usize>) {
+    let (latches, gates): (Vec<_>, Vec<_>) = (0..n).map(|_| gate()).unzip();
     let latches = Mutex::new(latches.into_iter().map(Some).collect::<Vec<_>>());
     let (finished_tx, finished_rx) = mpsc::channel();
     let finished_tx = Mutex::new(finished_tx);
@@ -286,17 +286,41 @@ fn map_schedules_every_call_at_once_but_yields_in_submission_order() {
             finished_tx.lock().unwrap().send(i).unwrap();
             i * 10
         },
-        0..3,
+        0..n,
     );
-    assert!(format!("{results:?}").starts_with("<lazy iterator Executor::map at 0x"));
+    (results, gates, finished_rx)
+}
+
+#[test]
+fn map_schedules_every_call_at_once() {
+    let executor = Executor::new(3).unwrap();
+    // Kept, so that each call can say it has finished.
+    let (results, gates, _finished) = map_gated(&executor, 3);
     // Eager scheduling: every call starts though nobody has called next().
+    for gate in &gates {
+        gate.wait_started();
+    }
+    for gate in &gates {
+        gate.open();
+    }
+    // Every call ran; their order is the next test's.
+    let mut all: Vec<usize> = results.collect();
+    all.sort();
+    assert_eq!(all, [0, 10, 20]);
+}
+
+#[test]
+fn map_yields_in_submission_order_a_slow_first_call_holding_back_the_rest() {
+    let executor = Executor::new(3).unwrap();
+    let (results, gates, finished) = map_gated(&executor, 3);
+    assert!(format!("{results:?}").starts_with("<lazy iterator Executor::map at 0x"));
     for gate in &gates {
         gate.wait_started();
     }
     // The later calls finish first...
     gates[2].open();
     gates[1].open();
-    assert_eq!(finished_rx.recv().unwrap() + finished_rx.recv().unwrap(), 3);
+    assert_eq!(finished.recv().unwrap() + finished.recv().unwrap(), 3);
     // ...yet the iterator, on its own thread, still waits for call 0.
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || results.for_each(|r| tx.send(r).unwrap()));

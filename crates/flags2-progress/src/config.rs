@@ -172,19 +172,29 @@ impl Config {
     }
     // ANCHOR_END: progress_bar
 
-    // ANCHOR: retry_wait
     /// If `err` is worth another try and tries are left, how long to wait
-    /// first: exponential backoff (0.1 s, 0.2 s, 0.4 s…) with a jitter of
-    /// ±50 %, so that clients that failed together do not retry together.
-    /// The jitter comes from a hash of the code and the attempt, so a run
-    /// can be replayed.
+    /// first. With no `--retries` (the book's default) it is never worth
+    /// another try, and the backoff below is never asked.
     pub fn retry_wait(&self, cc: Code, attempt: u32, err: &FetchError) -> Option<Duration> {
+        if attempt >= self.retries || self.interrupted() {
+            return None;
+        }
+        self.backoff(cc, attempt, err)
+    }
+
+    // ANCHOR: retry_wait
+    /// If `err` is transient (a 5xx or a timeout), how long to wait before
+    /// the next try: exponential backoff (0.1 s, 0.2 s, 0.4 s…) with a
+    /// jitter of ±50 %, so that clients that failed together do not retry
+    /// together. The jitter comes from a hash of the code and the attempt,
+    /// so a run can be replayed. Anything else is not worth another try.
+    pub fn backoff(&self, cc: Code, attempt: u32, err: &FetchError) -> Option<Duration> {
         let transient = match err {
             FetchError::Status { status, .. } => (500..600).contains(status),
             FetchError::Timeout { .. } => true,
             _ => false,
         };
-        if !transient || attempt >= self.retries || self.interrupted() {
+        if !transient {
             return None;
         }
         let backoff = RETRY_BASE * 2u32.saturating_pow(attempt.min(10));
