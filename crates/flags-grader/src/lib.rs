@@ -33,13 +33,17 @@
 //! `--seed` reproduces that run exactly.
 #![deny(missing_docs)]
 
+pub mod class;
+pub mod explain;
 pub mod grade;
+pub mod kit;
 pub mod manifest;
 pub mod output;
 pub mod run;
 pub mod starter;
 pub mod submission;
 
-pub use grade::{CheckResult, Grade, Options, Status, check_name, grade, not_built};
-pub use manifest::{CheckKind, Exercise, exercise, exercises};
+pub use grade::{CheckResult, Grade, Options, Status, check_name, grade, not_built, spec_name};
+pub use manifest::{CheckKind, Exercise, Kind, exercise, exercises};
 pub use run::{RunError, random_seed};
+pub use submission::{GradeError, grade_folder};

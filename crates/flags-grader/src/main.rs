@@ -4,8 +4,10 @@
 //! grade EXERCISE --crate CRATE [--student ID] [--seed N] [--format text|gradescope|exercism]
 //! grade EXERCISE [OPTIONS] -- COMMAND ... {url} ... {dest} ... {codes}
 //! grade EXERCISE --submission DIR [-- COMMAND ...]
+//! grade EXERCISE --class DIR [--gradebook FILE.csv] [-- COMMAND ...]
 //! grade --init EXERCISE DIR
 //! grade --list
+//! grade --explain EXERCISE
 //! ```
 //!
 //! Exit status: 0 graded (whatever the score), 1 graded below
@@ -17,9 +19,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Parser, ValueEnum};
-use flags_grader::submission::{self, Build};
-use flags_grader::{Grade, Options, exercise, exercises, output, random_seed, starter};
+use clap::Parser;
+use flags_grader::class::{self, Outcome};
+use flags_grader::output::Format;
+use flags_grader::submission;
+use flags_grader::{
+    Exercise, Grade, GradeError, Kind, Options, exercise, exercises, explain, random_seed, starter,
+};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +48,25 @@ struct Cli {
     /// (copied first: the submission never changes the original).
     #[arg(long, value_name = "DIR", conflicts_with = "krate")]
     submission: Option<PathBuf>,
+    /// Grade a class: every folder in DIR is one student's submission (as
+    /// --submission DIR takes it), named after the folder (GitHub
+    /// Classroom's `<assignment>-<user>`, or Gradescope's export with its
+    /// submission_metadata.yml).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["krate", "submission", "output"])]
+    class: Option<PathBuf>,
+    /// With --class: where to write the gradebook (default
+    /// DIR/gradebook.csv); the feedback files go beside it, in feedback/.
+    #[arg(long, value_name = "FILE.csv", requires = "class")]
+    gradebook: Option<PathBuf>,
+    /// Where Rust submissions are built: one folder per exercise, kept, so
+    /// that a regrade compiles only the student's crate (default:
+    /// FLAGS_GRADER_BUILD_DIR, or ~/.cache/flags-grader).
+    #[arg(long, value_name = "DIR")]
+    build_dir: Option<PathBuf>,
+    /// With --class: how many submissions to grade at once (default: the
+    /// number of CPUs).
+    #[arg(long, value_name = "N", requires = "class")]
+    jobs: Option<usize>,
     /// Exit with status 1 when the score is below POINTS (for CI).
     #[arg(long, value_name = "POINTS")]
     fail_under: Option<u32>,
@@ -68,13 +93,10 @@ struct Cli {
     /// List the exercises.
     #[arg(long)]
     list: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Gradescope,
-    Exercism,
+    /// Show what a submission of EXERCISE must handle: its command line,
+    /// the placeholders, the report it prints, the checks.
+    #[arg(long, value_name = "EXERCISE", conflicts_with_all = ["exercise", "command", "init", "list"])]
+    explain: Option<String>,
 }
 
 /// Why nothing was graded.
@@ -109,13 +131,9 @@ fn main() -> ExitCode {
         Err(Failure::Grader(why)) => {
             eprintln!("grader error (not the submission's; nothing was graded): {why}");
             // The formats that a course platform reads say so too.
-            let written = match cli.format {
-                Format::Text => None,
-                Format::Gradescope => Some(output::gradescope_error(&why)),
-                Format::Exercism => Some(output::exercism_error(&why)),
-            };
-            if let (Some(json), Some(path)) = (written, cli.output.as_deref()) {
-                let _ = std::fs::write(path, json.to_string() + "\n");
+            if let (Some(json), Some(path)) = (cli.format.render_error(&why), cli.output.as_deref())
+            {
+                let _ = std::fs::write(path, json + "\n");
             }
             ExitCode::from(3)
         }
@@ -123,42 +141,28 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
-    let names = || {
-        exercises()
-            .into_iter()
-            .map(|e| e.name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     if cli.list {
-        for e in exercises() {
-            println!(
-                "{:<26} {:>2} points  the book's {:<30} ({}, crate {})",
-                e.name,
-                e.max_score(),
-                e.ports,
-                e.strategy,
-                e.solution.krate
-            );
-        }
+        print!("{}", explain::list());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(name) = &cli.explain {
+        print!("{}", explain::explain(&find(name)?));
         return Ok(ExitCode::SUCCESS);
     }
     if let Some([name, dir]) = cli.init.as_deref() {
-        let exercise = exercise(name)
-            .with_context(|| format!("no exercise {name:?}: choose one of {}", names()))?;
+        let exercise = find(name)?;
         starter::write_starter(&exercise, dir.as_ref())?;
         println!("Wrote the starter of {name} to {dir}: fill in the todo!() and grade it.");
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(name) = cli.exercise.clone() else {
+    let Some(name) = cli.exercise.as_deref() else {
         usage!("name an exercise: one of {}", names());
     };
-    let exercise = exercise(&name)
-        .with_context(|| format!("no exercise {name:?}: choose one of {}", names()))?;
+    let exercise = find(name)?;
     if cli.time_limit.is_some_and(|s| !(1..=3600).contains(&s)) {
         usage!("--time-limit must be 1 to 3600 seconds: a bound on a hang, like 120");
     }
-    let mut options = Options {
+    let options = Options {
         seed: cli.seed.unwrap_or_else(random_seed),
         student: cli.student.clone(),
         time_limit: cli
@@ -166,6 +170,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             .map(|s| Duration::from_secs(s.unsigned_abs())),
         workdir: None,
     };
+    if let Some(dir) = &cli.class {
+        return grade_class(cli, &exercise, dir, &options);
+    }
     // Resolved now: a submission's folder may become the working directory.
     let output_path = cli
         .output
@@ -182,22 +189,96 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             );
         }
     }
-    let with_args = |program: &Path| -> Vec<String> {
-        std::iter::once(program.to_string_lossy().into_owned())
-            .chain(exercise.scenario.args.iter().cloned())
-            .collect()
+    let source = match (&cli.krate, &cli.submission, cli.command.is_empty()) {
+        (Some(krate), _, _) => Source::Solution(krate),
+        (None, Some(dir), _) => Source::Folder(dir),
+        (None, None, _) if exercise.kind == Kind::Tests => usage!(
+            "{name} is judged by the kit's tests on a Rust crate: give --submission DIR, the \
+             starter that `grade --init {name} DIR` wrote, filled in (or --crate {})",
+            exercise.solution.krate
+        ),
+        (None, None, false) => Source::Command,
+        (None, None, true) => usage!(
+            "give the submission's command after --, e.g. `grade {name} -- python3 student.py {}`, \
+             or --submission DIR for a starter crate, or --crate {}",
+            exercise.scenario.args.join(" "),
+            exercise.solution.krate
+        ),
     };
-    // Held until graded: the built submission and the working copy live in
-    // temporary folders.
-    let mut built = None;
-    let mut workdir = None;
-    let command = match (&cli.krate, &cli.submission, cli.command.is_empty()) {
-        (Some(krate), _, _) => {
+    let grade = grade_one(cli, &exercise, source, options)?;
+    let text = cli.format.render(&grade);
+    match output_path {
+        Some(path) => std::fs::write(&path, text + "\n")
+            .with_context(|| format!("could not write {}", path.display()))?,
+        None => println!("{text}"),
+    }
+    // The exit status is success whatever the score (the score is in the
+    // output), unless `--fail-under` sets a pass mark.
+    match cli.fail_under {
+        Some(points) if grade.score() < points => Ok(ExitCode::FAILURE),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// The exercises' names, for a message.
+fn names() -> String {
+    exercises()
+        .into_iter()
+        .map(|e| e.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The exercise called `name`, or a usage error that lists them.
+fn find(name: &str) -> Result<Exercise, Failure> {
+    Ok(exercise(name)
+        .with_context(|| format!("no exercise {name:?}: choose one of {}", names()))?)
+}
+
+/// What is graded.
+enum Source<'a> {
+    /// This workspace's solution, as built.
+    Solution(&'a str),
+    /// A student's folder: a starter crate, or (with a command) the folder
+    /// the command runs in.
+    Folder(&'a Path),
+    /// Only a command.
+    Command,
+}
+
+/// Grades one submission. A build that fails is graded (every check 0,
+/// the compiler's messages shown); a submission that is not what the
+/// exercise takes is a usage error; the grader's own trouble is its error.
+fn grade_one(
+    cli: &Cli,
+    exercise: &Exercise,
+    source: Source<'_>,
+    options: Options,
+) -> Result<Grade, Failure> {
+    let command = (!cli.command.is_empty()).then_some(cli.command.as_slice());
+    let build_dir = cli.build_dir.as_deref();
+    let folder = |dir: &Path, options| {
+        flags_grader::grade_folder(exercise, dir, command, options, build_dir).map_err(|err| {
+            match err {
+                GradeError::NotSubmission(why) => Failure::Usage(anyhow::anyhow!(why)),
+                GradeError::Grader(why) => Failure::Grader(why),
+            }
+        })
+    };
+    match source {
+        Source::Folder(dir) => folder(dir, options),
+        Source::Solution(krate) => {
             if *krate != exercise.solution.krate {
                 usage!(
-                    "{name} is solved in crate {}, not {krate}",
+                    "{} is solved in crate {}, not {krate}",
+                    exercise.name,
                     exercise.solution.krate
                 );
+            }
+            if exercise.kind == Kind::Tests {
+                // The kit's tests against the workspace's own crate.
+                let dir = starter::workspace_root().join("crates").join(krate);
+                return folder(&dir, options);
             }
             let exe = std::env::current_exe()
                 .context("where is grade?")?
@@ -208,53 +289,97 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                     exe.display()
                 );
             }
-            with_args(&exe)
+            let command: Vec<String> = std::iter::once(exe.to_string_lossy().into_owned())
+                .chain(exercise.scenario.args.iter().cloned())
+                .collect();
+            flags_grader::grade(exercise, &command, options)
+                .map_err(|err| Failure::Grader(err.to_string()))
         }
-        (None, Some(dir), true) => match submission::build(&exercise, dir, None)? {
-            Build::Built(b) => with_args(built.insert(b).binary()),
-            Build::Failed(log) => {
-                let grade = flags_grader::not_built(&exercise, &options, &log);
-                return Ok(report(cli, output_path.as_deref(), &grade)?);
-            }
-            Build::NoToolchain(why) => return Err(Failure::Grader(why)),
-        },
-        (None, Some(dir), false) => {
-            // A copy, so that the submission cannot change the original and
-            // two gradings of one folder never meet.
-            let copy = submission::working_copy(dir)?;
-            options.workdir = Some(copy.path().to_owned());
-            workdir = Some(copy);
-            cli.command.clone()
-        }
-        (None, None, false) => cli.command.clone(),
-        (None, None, true) => usage!(
-            "give the submission's command after --, e.g. `grade {name} -- python3 student.py {}`, \
-             or --submission DIR for a starter crate, or --crate {}",
-            exercise.scenario.args.join(" "),
-            exercise.solution.krate
-        ),
-    };
-    let grade = flags_grader::grade(&exercise, &command, options)
-        .map_err(|err| Failure::Grader(err.to_string()))?;
-    drop((built, workdir));
-    Ok(report(cli, output_path.as_deref(), &grade)?)
+        Source::Command => flags_grader::grade(exercise, &cli.command, options)
+            .map_err(|err| Failure::Grader(err.to_string())),
+    }
 }
 
-/// Prints or writes the grade. The exit status is success whatever the
-/// score (the score is in the output), unless `--fail-under` sets a pass mark.
-fn report(cli: &Cli, output: Option<&Path>, grade: &Grade) -> anyhow::Result<ExitCode> {
-    let text = match cli.format {
-        Format::Text => output::text(grade),
-        Format::Gradescope => serde_json::to_string_pretty(&output::gradescope(grade))?,
-        Format::Exercism => serde_json::to_string_pretty(&output::exercism(grade))?,
-    };
-    match output {
-        Some(path) => std::fs::write(path, text + "\n")
-            .with_context(|| format!("could not write {}", path.display()))?,
-        None => println!("{text}"),
+/// `--class DIR`: every folder graded, the gradebook and the feedback
+/// written, the summary printed. Exit 0 when every submission was graded
+/// (whatever the scores), 3 when the grader failed on some (grade them
+/// again).
+fn grade_class(
+    cli: &Cli,
+    exercise: &Exercise,
+    dir: &Path,
+    options: &Options,
+) -> Result<ExitCode, Failure> {
+    let students = class::students(dir)?;
+    if cli.command.is_empty() && !students.iter().any(|s| submission::is_rust_crate(&s.dir)) {
+        usage!(
+            "no folder in {} holds a Rust crate (Cargo.toml and src/): give the submissions' \
+             command after --, e.g. `grade {} --class {} -- python3 flags.py {}`",
+            dir.display(),
+            exercise.name,
+            dir.display(),
+            exercise.scenario.args.join(" ")
+        );
     }
-    match cli.fail_under {
-        Some(points) if grade.score() < points => Ok(ExitCode::FAILURE),
-        _ => Ok(ExitCode::SUCCESS),
+    let gradebook = cli
+        .gradebook
+        .clone()
+        .unwrap_or_else(|| dir.join("gradebook.csv"));
+    let gradebook = std::path::absolute(&gradebook).context("--gradebook")?;
+    let folder = gradebook.parent().unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        usage!(
+            "--gradebook: the folder {} does not exist: create it or choose another",
+            folder.display()
+        );
     }
+    let jobs = cli.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if !(1..=64).contains(&jobs) {
+        usage!("--jobs must be 1 to 64 submissions at a time");
+    }
+    let started = std::time::Instant::now();
+    let outcomes = class::grade_all(&students, jobs, |student| {
+        let options = Options {
+            // Each student a seed of their own, unless one was given.
+            seed: cli.seed.unwrap_or_else(random_seed),
+            student: Some(student.name.clone()),
+            ..options.clone()
+        };
+        match grade_one(cli, exercise, Source::Folder(&student.dir), options) {
+            Ok(grade) => Outcome::Graded(Box::new(grade)),
+            Err(Failure::Usage(why)) => Outcome::NotGraded(format!("{why:#}")),
+            Err(Failure::Grader(why)) => Outcome::GraderError(why),
+        }
+    });
+    let wall = started.elapsed();
+    std::fs::write(&gradebook, class::gradebook(exercise, &students, &outcomes))
+        .with_context(|| format!("could not write {}", gradebook.display()))?;
+    let feedback = folder.join(class::FEEDBACK);
+    std::fs::create_dir_all(&feedback)
+        .with_context(|| format!("could not make {}", feedback.display()))?;
+    let mut written = std::collections::BTreeSet::new();
+    for (student, outcome) in students.iter().zip(&outcomes) {
+        // Two students of one name get two files.
+        let mut file = class::feedback_file(student);
+        while !written.insert(file.clone()) {
+            file = format!("{}-{}", written.len(), file);
+        }
+        std::fs::write(feedback.join(&file), class::feedback(student, outcome))
+            .with_context(|| format!("could not write {}", feedback.join(&file).display()))?;
+    }
+    print!(
+        "{}",
+        class::summary(exercise, &students, &outcomes, wall, jobs)
+    );
+    println!(
+        "Gradebook: {}\nFeedback:  {}",
+        gradebook.display(),
+        feedback.display()
+    );
+    if class::any_grader_error(&outcomes) {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
 }

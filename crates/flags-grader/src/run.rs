@@ -7,6 +7,10 @@
 //! that group or carrying that marker is listed and killed, so a detached
 //! child can neither keep working nor hold the grader: its output pipes are
 //! read for a short grace after that, never until every holder closes them.
+//!
+//! For CPU-bound work there is no server: the grader samples, every few
+//! milliseconds, which of the submission's threads and processes are
+//! runnable and how much CPU each has used (`sample.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -16,6 +20,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use mock_server::{Gate, GateReport, Observation, Plan, SpawnedServer};
+
+mod sample;
+pub use sample::{CpuRecord, TaskCpu};
 
 /// How long the grader waits, once the submission has exited and its
 /// leftovers are killed, for the output pipes to close and for anything
@@ -49,6 +56,9 @@ pub struct Attempt {
     pub stderr: String,
     /// From start to exit.
     pub wall: Duration,
+    /// When it exited (or was stopped at the time limit), on the clock of
+    /// the observations.
+    pub exit_at: Duration,
     /// Every request the server saw up to the exit.
     pub observations: Vec<Observation>,
     /// Requests that arrived after the exit: a process left working.
@@ -68,20 +78,45 @@ pub struct Attempt {
     /// GIF files it saved outside `{dest}`, in its working folder (paths
     /// relative to it).
     pub strays: Vec<PathBuf>,
+    /// What the sampling of its threads and processes saw (CPU-bound work).
+    pub cpu: Option<CpuRecord>,
 }
 
-/// Fills in `{url}`, `{dest}` and `{codes}` (one argument per code).
-pub fn fill(template: &[String], url: &str, dest: &Path, codes: &[String]) -> Vec<String> {
+/// A placeholder of the command line, what it stands for, and the
+/// environment variable that carries it too: `{timeout}`, `FLAGS_TIMEOUT`, `3.1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// As written in the command: `{workers}`.
+    pub name: &'static str,
+    /// The environment variable: `FLAGS_WORKERS`.
+    pub env: &'static str,
+    /// What it stands for: `4`.
+    pub value: String,
+}
+
+/// Fills in `{url}`, `{dest}`, `{codes}` (an argument that is exactly
+/// `{codes}` becomes one argument per code) and the other `values`.
+pub fn fill(
+    template: &[String],
+    url: &str,
+    dest: &Path,
+    codes: &[String],
+    values: &[Placeholder],
+) -> Vec<String> {
     let dest = dest.to_string_lossy();
     let mut argv = Vec::new();
     for arg in template {
         if arg == "{codes}" {
             argv.extend(codes.iter().cloned());
         } else {
+            let filled = arg
+                .replace("{url}", url)
+                .replace("{dest}", &dest)
+                .replace("{codes}", &codes.join(" "));
             argv.push(
-                arg.replace("{url}", url)
-                    .replace("{dest}", &dest)
-                    .replace("{codes}", &codes.join(" ")),
+                values
+                    .iter()
+                    .fold(filled, |arg, p| arg.replace(p.name, &p.value)),
             );
         }
     }
@@ -91,14 +126,18 @@ pub fn fill(template: &[String], url: &str, dest: &Path, codes: &[String]) -> Ve
 /// What to run, against what, and where.
 #[derive(Debug, Clone)]
 pub struct Run<'a> {
-    /// The server's plan.
-    pub plan: &'a Plan,
+    /// The server's plan (`None`: CPU-bound work, no server).
+    pub plan: Option<&'a Plan>,
     /// Its gate, if the exercise is concurrent.
     pub gate: Option<Gate>,
     /// The command, with placeholders.
     pub command: &'a [String],
     /// What `{codes}` stands for.
     pub codes: &'a [String],
+    /// What the other placeholders stand for.
+    pub values: &'a [Placeholder],
+    /// Sample its threads' and processes' CPU (CPU-bound work).
+    pub sample_cpu: bool,
     /// The working folder (`None`: the grader's own).
     pub workdir: Option<&'a Path>,
     /// Killed after this long.
@@ -126,16 +165,22 @@ pub enum RunError {
     Setup(#[from] std::io::Error),
 }
 
-/// Runs the command once against a fresh server, in a fresh empty `{dest}`.
+/// Runs the command once against a fresh server (if it has a plan), in a
+/// fresh empty `{dest}`.
 pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
-    let server = SpawnedServer::recording(run.plan.clone(), run.gate.clone())?;
-    let url = server.base_url().to_owned();
+    let server = match run.plan {
+        Some(plan) => Some(SpawnedServer::recording(plan.clone(), run.gate.clone())?),
+        None => None,
+    };
+    let url = server
+        .as_ref()
+        .map_or_else(String::new, |s| s.base_url().to_owned());
     // The destination's parent is ours: the folder itself is the
     // submission's to make, or not.
     let scratch = tempfile::tempdir()?;
     let dest = scratch.path().join("dest");
     std::fs::create_dir(&dest)?;
-    let argv = fill(run.command, &url, &dest, run.codes);
+    let argv = fill(run.command, &url, &dest, run.codes, run.values);
     let (program, args) = argv.split_first().ok_or(RunError::Empty)?;
     let workdir = run
         .workdir
@@ -149,6 +194,7 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
         .env("FLAGS_URL", &url)
         .env("FLAGS_DEST", &dest)
         .env("FLAGS_CODES", run.codes.join(" "))
+        .envs(run.values.iter().map(|p| (p.env, &p.value)))
         .env(MARKER, &marker)
         // The grader's own settings must not change what a submission
         // prints: a backtrace would push a panic's message out of the report.
@@ -161,6 +207,12 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let t0 = Instant::now();
+    // The clock of the observations: the server's, or the run's own.
+    let now = || {
+        server
+            .as_ref()
+            .map_or_else(|| t0.elapsed(), SpawnedServer::now)
+    };
     let mut child = cmd.spawn().map_err(|source| RunError::NotStarted {
         program: program.clone(),
         source,
@@ -170,6 +222,7 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
 
     let (exited, status) = mpsc::channel();
     let pid = child.id();
+    let sampler = run.sample_cpu.then(|| sample::Sampler::start(pid, &marker));
     std::thread::spawn(move || {
         let _ = exited.send(child.wait());
     });
@@ -179,7 +232,8 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
         Err(_) => Ending::TimedOut(run.time_limit),
     };
     let wall = t0.elapsed();
-    let exit_at = server.now();
+    let exit_at = now();
+    let cpu = sampler.map(sample::Sampler::finish);
     let files = snapshot(&dest);
 
     // Whatever it left running goes now: listed first, for the report.
@@ -191,7 +245,9 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
     }
     let late_files = changes(files.as_ref(), snapshot(&dest).as_ref());
     let (observations, late_requests) = server
-        .observations()
+        .as_ref()
+        .map(SpawnedServer::observations)
+        .unwrap_or_default()
         .into_iter()
         .partition(|o| o.arrival <= exit_at);
     let strays = gifs_in(&workdir)
@@ -200,22 +256,27 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
         .collect();
 
     let sanitize = |text: String| {
-        text.replace(&url, "{url}")
-            .replace(&*dest.to_string_lossy(), "{dest}")
+        let text = match url.is_empty() {
+            true => text,
+            false => text.replace(&url, "{url}"),
+        };
+        text.replace(&*dest.to_string_lossy(), "{dest}")
     };
     Ok(Attempt {
         ending,
         stdout: sanitize(stdout.text()),
         stderr: sanitize(stderr.text()),
         wall,
+        exit_at,
         observations,
         late_requests,
-        gate: server.gate_report(),
+        gate: server.as_ref().and_then(SpawnedServer::gate_report),
         files,
         late_files,
         left_running,
         pipes_held,
         strays,
+        cpu,
     })
 }
 

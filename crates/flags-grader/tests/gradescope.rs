@@ -98,7 +98,13 @@ fn a_shell_submission_is_graded_into_results_json() {
     .unwrap();
 
     let results = run_autograder(autograder);
-    assert_eq!(results["max_score"], 14);
+    let max: u64 = results["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["max_score"].as_u64().unwrap())
+        .sum();
+    assert_eq!(max, 14);
     assert_eq!(results["score"], 14, "{results:#}");
     // Graded under the student's name, with a fresh seed shown for --seed.
     let output = results["output"].as_str().unwrap();

@@ -25,7 +25,10 @@ cargo build --release --locked -p flags-grader
 chmod +x "$here/run_autograder"
 
 if [ -z "$COMMAND" ]; then
+    # Grade the unfilled starter once: its build folder then holds every
+    # dependency, and a student's grading compiles only their crate.
     warm=$(mktemp -d)/starter
     target/release/grade --init "$EXERCISE" "$warm"
-    (cd "$warm" && CARGO_TARGET_DIR=/autograder/target cargo build)
+    FLAGS_GRADER_BUILD_DIR=/autograder/builds \
+        target/release/grade "$EXERCISE" --submission "$warm" >/dev/null
 fi

@@ -9,6 +9,7 @@ use flags_grader::Options;
 /// The binary of a workspace solution, built beside `grade`. `cargo test -p
 /// flags-grader` builds only the grader, so the solutions are built here,
 /// once per test run (a no-op when they are up to date).
+#[allow(dead_code)] // not every test file runs the solutions
 pub fn solution(bin: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let dir = Path::new(env!("CARGO_BIN_EXE_grade"))
@@ -23,6 +24,8 @@ pub fn solution(bin: &str) -> PathBuf {
             "flags-threadpool",
             "flags-asyncio",
             "flags2-progress",
+            "flags3",
+            "primes",
         ] {
             build.args(["-p", krate]);
         }
