@@ -2,19 +2,23 @@
 //! `src/` counts), or a folder that a command runs in.
 //!
 //! A Rust submission is built in the exercise's *build folder*: a pristine
-//! starter workspace and its cargo target, kept between gradings, so that a
-//! regrade compiles only the student's crate. Each grading locks the
-//! folder, rewrites any pristine file that differs from what the grader
-//! would write (the course's `Cargo.toml`, `shared/` and tests, never the
-//! student's), puts the student's `src/` in place of the starter's, builds,
-//! and copies the program out before the next grading may replace it.
+//! starter workspace, kept between gradings, with one cargo target shared
+//! by every exercise, so that a regrade compiles only the student's crate
+//! and tokio and the rest are built once for all the exercises. Each
+//! grading locks the folder, rewrites any pristine file that differs from
+//! what the grader would write (the course's `Cargo.toml`, `shared/` and
+//! tests, never the student's), puts the student's `src/` in place of the
+//! starter's, and builds; the build, and the copy of the program out of
+//! the shared target, happen under the target's lock, since two exercises
+//! may build programs of one name.
 //!
 //! ```text
 //! ~/.cache/flags-grader/          --build-dir, or FLAGS_GRADER_BUILD_DIR
+//!   target/  target.lock          shared: the dependencies build once
 //!   flags2-threadpool/            one per exercise
 //!     Cargo.toml shared/ tests/   pristine, rewritten when they differ
 //!     src/                        the student's, replaced on each grading
-//!     target/                     kept: tokio and the rest build once
+//!     bin/                        its program, copied out of the target
 //! ```
 
 use std::fs::File;
@@ -251,11 +255,15 @@ impl BuildFolder {
     /// `name` of `kind` (`bin`, `test`) that it made.
     pub fn cargo(&self, args: &[&str], kind: &str, name: &str) -> anyhow::Result<Compiled> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let root = self.dir.parent().unwrap_or(&self.dir);
+        // Until the program is copied out: another exercise's build may
+        // replace target/debug/<name>.
+        let _target = lock(&root.join("target.lock"))?;
         let output = match Command::new(&cargo)
             .args(args)
             .args(["--quiet", "--message-format=json-render-diagnostics"])
             .current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", self.dir.join("target"))
+            .env("CARGO_TARGET_DIR", root.join("target"))
             .output()
         {
             Ok(output) => output,
@@ -290,10 +298,21 @@ impl BuildFolder {
                     .is_some_and(|kinds| kinds.iter().any(|k| k == kind))
             })
             .find_map(|m| m["executable"].as_str().map(PathBuf::from));
-        Ok(match executable {
-            Some(path) => Compiled::Executable(path),
-            None => Compiled::NotBuilt(format!("cargo built no {kind} target {name}")),
-        })
+        let Some(executable) = executable else {
+            return Ok(Compiled::NotBuilt(format!(
+                "cargo built no {kind} target {name}"
+            )));
+        };
+        // A test binary's name is hashed from its package's path, this
+        // folder's own; a program's is not.
+        if kind != "bin" {
+            return Ok(Compiled::Executable(executable));
+        }
+        let copy = self.dir.join("bin").join(name);
+        std::fs::create_dir_all(self.dir.join("bin"))?;
+        std::fs::copy(&executable, &copy)
+            .with_context(|| format!("could not copy the built {}", executable.display()))?;
+        Ok(Compiled::Executable(copy))
     }
 }
 
@@ -318,7 +337,7 @@ fn remove_others(dir: &Path, relative: &Path, files: &Files) -> std::io::Result<
     for entry in std::fs::read_dir(dir.join(relative))? {
         let entry = entry?;
         let path = relative.join(entry.file_name());
-        if ["src", "target", LOCK]
+        if ["src", "bin", LOCK]
             .iter()
             .any(|keep| path == Path::new(keep))
         {

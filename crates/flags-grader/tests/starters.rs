@@ -323,8 +323,9 @@ fn a_regrade_rebuilds_only_the_students_crate() {
     std::fs::copy(solution_path(&e), dir.path().join(&e.solution.source)).unwrap();
     assert_eq!(run(&e, &built(&e, dir.path()), 7).score(), e.max_score());
 
-    // The course's crates, as built: untouched by a regrade.
-    let deps = build_root().join("flags2-threadpool/target/debug/deps");
+    // The course's crates, as built: untouched by a regrade. (The target
+    // is shared by every exercise's build folder: others may add theirs.)
+    let deps = build_root().join("target/debug/deps");
     let course = |prefix: &str| -> Vec<(PathBuf, SystemTime)> {
         let mut found: Vec<_> = std::fs::read_dir(&deps)
             .unwrap()
@@ -352,10 +353,13 @@ fn a_regrade_rebuilds_only_the_students_crate() {
         run(&e, &built(&e, dir.path()), 7).score(),
         e.max_score() - 5
     );
-    assert_eq!(
-        [course("libmock_server-"), course("libflags_common-")],
-        before
-    );
+    for (rlib, built) in before.iter().flatten() {
+        assert_eq!(
+            &rlib.metadata().unwrap().modified().unwrap(),
+            built,
+            "{rlib:?}"
+        );
+    }
 
     std::fs::write(&source, text + "\nfn broken( {\n").unwrap();
     let Build::Failed(log) = submission::build(&e, dir.path(), Some(&build_root())).unwrap() else {
