@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -226,15 +226,8 @@ fn run_test(
 ) -> std::io::Result<Option<TestOutcome>> {
     let mut cmd = Command::new(binary);
     cmd.args([name, "--exact", "--test-threads", "1", "--color", "never"])
-        .current_dir(dir)
-        // The panic's message, not a backtrace, is what the student needs.
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        .current_dir(dir);
+    crate::run::watched(&mut cmd);
     let child = cmd.spawn()?;
     let pid = child.id();
     let (tx, rx) = mpsc::channel();

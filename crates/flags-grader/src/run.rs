@@ -165,6 +165,20 @@ pub enum RunError {
     Setup(#[from] std::io::Error),
 }
 
+/// Sets up `cmd` as the grader runs a submission's process: in a process
+/// group of its own, so that it ends with everything it started; no input;
+/// its output piped; and none of the grader's own backtrace settings, which
+/// would push a panic's message out of the report.
+pub fn watched(cmd: &mut Command) {
+    cmd.env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(cmd, 0);
+}
+
 /// Runs the command once against a fresh server (if it has a plan), in a
 /// fresh empty `{dest}`.
 pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
@@ -195,17 +209,8 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
         .env("FLAGS_DEST", &dest)
         .env("FLAGS_CODES", run.codes.join(" "))
         .envs(run.values.iter().map(|p| (p.env, &p.value)))
-        .env(MARKER, &marker)
-        // The grader's own settings must not change what a submission
-        // prints: a backtrace would push a panic's message out of the report.
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // Its own process group, so that it ends with everything it started.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        .env(MARKER, &marker);
+    watched(&mut cmd);
     let t0 = Instant::now();
     // The clock of the observations: the server's, or the run's own.
     let now = || {
