@@ -267,6 +267,72 @@ pub fn render_table(rows: &[Row], machine: &str, notes: &[String]) -> String {
     out
 }
 
+/// The rows of a table [`render_table`] printed, read back: to redraw the
+/// book's chart (`docs/src/timings.svg`) from the book's table with
+/// `cargo run -p benches --example redraw-timings`. A row's `requests` is
+/// not in the table and reads as 0. The names are leaked to be `'static`,
+/// as the rows of a run are: a table is read once in a process.
+pub fn rows_from_table(markdown: &str) -> Result<Vec<Row>, String> {
+    let secs = |cell: &str| -> Result<f64, String> {
+        let value = |n: &str| {
+            n.parse::<f64>()
+                .map_err(|_| format!("not a time: {cell:?}"))
+        };
+        match cell.split_once(' ') {
+            Some((n, "s")) => value(n),
+            Some((n, "ms")) => Ok(value(n)? / 1e3),
+            _ => Err(format!("not a time: {cell:?}")),
+        }
+    };
+    let name = |cell: &str| -> &'static str { Box::leak(cell.to_owned().into_boxed_str()) };
+    let mut rows = Vec::new();
+    for line in markdown.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // `| scenario | variant | concurrency | median | CI | ideal | efficiency | speed-up |`
+        let [
+            _,
+            scenario,
+            variant,
+            concurrency,
+            median,
+            ci,
+            ideal,
+            _,
+            speed_up,
+            _,
+        ] = cells[..]
+        else {
+            continue;
+        };
+        let Ok(concurrency) = concurrency.parse() else {
+            continue; // the header and the `---` line
+        };
+        let (lower, upper) = ci
+            .split_once(" – ")
+            .ok_or(format!("not an interval: {ci:?}"))?;
+        let median = secs(median)?;
+        let measured = !speed_up.ends_with('†');
+        let times = speed_up.trim_end_matches('†').trim_end_matches('×');
+        let times: f64 = times
+            .parse()
+            .map_err(|_| format!("not a speed-up: {speed_up:?}"))?;
+        rows.push(Row {
+            scenario: name(scenario),
+            variant: name(variant),
+            concurrency,
+            requests: 0,
+            ideal: Duration::from_secs_f64(secs(ideal)?),
+            estimate: Estimate {
+                median,
+                lower: secs(lower)?,
+                upper: secs(upper)?,
+            },
+            sequential: (times * median, measured),
+        });
+    }
+    Ok(rows)
+}
+
 /// The notes under the table: the rows that miss their goal, with the
 /// measured overhead per request that explains it, next to the `floor`:
 /// the cost of one request at zero latency, in seconds.
@@ -317,6 +383,12 @@ pub fn draw_svg(rows: &[Row], path: &Path) -> Result<(), Box<dyn std::error::Err
     let (top, bottom) = root.split_vertically(520);
 
     let main: Vec<&Row> = rows.iter().filter(|r| r.scenario != "sweep").collect();
+    // Rows are ten units tall and row i is centred on y = 10 i: its
+    // label is drawn there (the rows are the only key points), and its bar
+    // spans 10 i ± 4. Whole units, as plotters formats labels of integers.
+    let n = main.len().max(1) as i32;
+    let rows_axis =
+        (-5..10 * n - 5).with_key_points((0..main.len() as i32).map(|i| 10 * i).collect());
     let mut bars = ChartBuilder::on(&top)
         .caption(
             "Efficiency (ideal ÷ median): 1.0 is the bound",
@@ -325,12 +397,11 @@ pub fn draw_svg(rows: &[Row], path: &Path) -> Result<(), Box<dyn std::error::Err
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(330)
-        .build_cartesian_2d(0f64..1.1f64, 0..main.len())?;
+        .build_cartesian_2d(0f64..1.1f64, rows_axis)?;
     bars.configure_mesh()
         .disable_y_mesh()
-        .y_labels(main.len())
-        .y_label_formatter(&|i| {
-            main.get(*i)
+        .y_label_formatter(&|y| {
+            main.get((y / 10) as usize)
                 .map(|r| format!("{} {} ({})", r.scenario, r.variant, r.concurrency))
                 .unwrap_or_default()
         })
@@ -341,13 +412,14 @@ pub fn draw_svg(rows: &[Row], path: &Path) -> Result<(), Box<dyn std::error::Err
             Some(goal) if row.efficiency() < goal => RED.mix(0.7),
             _ => BLUE.mix(0.6),
         };
+        let y = 10 * i as i32;
         Rectangle::new(
-            [(0.0, i), (row.efficiency().min(1.1), i + 1)],
+            [(0.0, y - 4), (row.efficiency().min(1.1), y + 4)],
             color.filled(),
         )
     }))?;
     bars.draw_series(std::iter::once(PathElement::new(
-        vec![(0.9, 0), (0.9, main.len())],
+        vec![(0.9, -5), (0.9, 10 * n - 5)],
         BLACK.stroke_width(1),
     )))?;
 
@@ -533,5 +605,86 @@ mod tests {
         let svg = std::fs::read_to_string(path).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
         assert!(svg.contains("pop20 flags2-asyncio (5)"));
+    }
+
+    /// The value of attribute `name` in the SVG tag `tag`.
+    fn attr(tag: &str, name: &str) -> f64 {
+        let start = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        let len = tag[start..].find('"').unwrap();
+        tag[start..start + len].parse().unwrap()
+    }
+
+    #[test]
+    fn each_efficiency_bar_is_centred_on_its_label() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("t.svg");
+        let rows = [
+            row("pop20", 5, 0.105),
+            row("pop20", 20, 0.3),
+            row("pop20", 64, 0.12),
+        ];
+        draw_svg(&rows, &path).unwrap();
+        let svg = std::fs::read_to_string(path).unwrap();
+        // The labels' vertical centres: plotters centres a label on its y
+        // (dy="0.5ex").
+        let mut labels: Vec<f64> = svg
+            .split("<text")
+            .skip(1)
+            .filter(|text| text.contains("pop20 flags2-asyncio ("))
+            .map(|text| attr(text, "y"))
+            .collect();
+        // The bars: the filled blue and red rectangles.
+        let mut bars: Vec<f64> = svg
+            .split("<rect")
+            .skip(1)
+            .filter(|rect| rect.contains("fill=\"#0000FF\"") || rect.contains("fill=\"#FF0000\""))
+            .map(|rect| attr(rect, "y") + attr(rect, "height") / 2.0)
+            .collect();
+        assert_eq!((labels.len(), bars.len()), (3, 3), "{svg}");
+        labels.sort_by(f64::total_cmp);
+        bars.sort_by(f64::total_cmp);
+        for (label, bar) in labels.iter().zip(&bars) {
+            // Within the half pixel of rounding each end to whole pixels.
+            assert!(
+                (label - bar).abs() <= 0.5,
+                "label at {label}, bar centred at {bar}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_table_reads_back_as_its_rows() {
+        let rows = [row("pop20", 5, 0.105), row("sweep", 256, 0.2)];
+        let table = render_table(&rows, "2 cores", &[]);
+        let read = rows_from_table(&table).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(
+            (read[0].scenario, read[0].variant),
+            ("pop20", "flags2-asyncio")
+        );
+        assert_eq!((read[1].scenario, read[1].concurrency), ("sweep", 256));
+        assert_eq!(read[0].estimate.median, 0.105);
+        assert_eq!(read[1].ideal, Duration::from_millis(100));
+        // Printed to two decimals: efficiency 0.95 and 0.50.
+        assert_eq!(format!("{:.2}", read[0].efficiency()), "0.95");
+        assert_eq!(format!("{:.2}", read[1].efficiency()), "0.50");
+        assert!(rows_from_table("| pop20 | v | 1 | fast | a – b | c | 1 | 1× |").is_err());
+    }
+
+    #[test]
+    fn the_books_chart_is_what_the_code_draws_from_the_books_table() {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src");
+        let table = std::fs::read_to_string(docs.join("timings.md")).unwrap();
+        let rows = rows_from_table(&table).unwrap();
+        assert_eq!(rows.len(), 27, "the book's table has 27 rows");
+        let tmp = tempfile::tempdir().unwrap();
+        draw_svg(&rows, &tmp.path().join("t.svg")).unwrap();
+        let drawn = std::fs::read_to_string(tmp.path().join("t.svg")).unwrap();
+        let committed = std::fs::read_to_string(docs.join("timings.svg")).unwrap();
+        assert!(
+            drawn == committed,
+            "docs/src/timings.svg is not what the code draws: \
+             run `cargo run -p benches --example redraw-timings`"
+        );
     }
 }

@@ -44,7 +44,7 @@ mod verify;
 pub use flag_gif::flag_gif;
 pub use flags::{Flag, FlagDirError, FlagSet};
 pub use gate::{Expiry, Gate, GateReport};
-pub use plan::{Answer, DEFAULT_SEED, ErrorScope, Expected, Fault, Plan, Preset, Resource};
+pub use plan::{Answer, DEFAULT_SEED, ErrorScope, Expected, Fault, Plan, Preset, Resource, Truth};
 pub use record::{Observation, RETRY_WINDOW, Recorder, peak_in_flight, requests_per_path};
 pub use serve::{SpawnedServer, serve};
 pub use test_server::TestServer;

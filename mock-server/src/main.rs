@@ -5,7 +5,8 @@
 //! $ cargo run -p mock-server                       # all three, like the book
 //! $ cargo run -p mock-server -- --preset delay --port 9001 --seed 7 --quiet
 //! $ cargo run -p mock-server -- --dir ~/flags      # serve the book's flags.zip, unzipped
-//! $ cargo run -p mock-server -- truth error --seed 7   # the ground truth: code, status, delay in ms
+//! $ cargo run -p mock-server -- truth error --seed 7   # the ground truth: code, file, status, delay in µs
+//! $ cargo run -p mock-server -- truth error -l 5 --names --ideal-workers 3   # a client's codes and requests
 //! ```
 //!
 //! The book's own command lines work too: `slow_server.py 8001` is
@@ -22,7 +23,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use flags_common::Code;
+use flags_common::expand_cc_args;
 use mock_server::{ErrorScope, FlagSet, Plan, Preset};
 
 #[derive(Parser)]
@@ -38,8 +39,9 @@ struct Cli {
 enum Command {
     /// Serve flags (the default).
     Serve(ServeArgs),
-    /// Print the ground truth of a plan: one line per code (AA to ZZ) with
-    /// its first status and delay in ms.
+    /// Print the ground truth of a plan: one line per first request a
+    /// client sends (code, file, status, delay in µs), for the codes a
+    /// flags2 client takes.
     Truth(TruthArgs),
 }
 
@@ -70,11 +72,31 @@ struct ServeArgs {
 struct TruthArgs {
     /// The preset: LOCAL, DELAY or ERROR.
     preset: Preset,
-    /// Also print, on stderr, the ideal time to fetch all 676 codes with
+    /// The codes, as a flags2 client takes them: codes, or first letters
+    /// (B for BA to BZ) [default: the 20 most populous countries].
+    #[arg(value_name = "CC")]
+    cc: Vec<String>,
+    /// The 194 codes with a flag (a client's -a).
+    #[arg(short, long)]
+    all: bool,
+    /// Every code, AA to ZZ (a client's -e; here -e is --error-rate, as in
+    /// slow_server.py).
+    #[arg(long)]
+    every: bool,
+    /// The first N codes only (a client's -l N).
+    #[arg(short, long, value_name = "N", value_parser = limit, allow_negative_numbers = true)]
+    limit: Option<usize>,
+    /// Each code's metadata.json too, first, as a client with --names (the
+    /// book's flags3) asks for it; the flag follows only a 200.
+    #[arg(long)]
+    names: bool,
+    /// Also print, on stderr, the ideal time to fetch these codes with
     /// this many workers (requests capped at --timeout).
     #[arg(long, value_name = "N", value_parser = workers)]
     ideal_workers: Option<usize>,
-    /// The client timeout for --ideal-workers, in seconds.
+    /// The client timeout, in seconds: caps each request in the ideal
+    /// time, and with --names a metadata.json answered later gets no flag
+    /// request.
     #[arg(long, value_name = "SECS", default_value = "3.1", value_parser = seconds)]
     timeout: Duration,
     #[command(flatten)]
@@ -148,8 +170,8 @@ fn seconds(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// The most workers `--ideal-workers` takes: more than the 676 codes
-/// changes nothing.
+/// The most workers `--ideal-workers` takes: more than the codes (676 at
+/// most) changes nothing.
 const MAX_WORKERS: usize = 10_000;
 
 fn workers(s: &str) -> Result<usize, String> {
@@ -159,6 +181,11 @@ fn workers(s: &str) -> Result<usize, String> {
             "give a number of workers from 1 (a sequential client) to {MAX_WORKERS}"
         )),
     }
+}
+
+fn limit(s: &str) -> Result<usize, String> {
+    s.parse::<usize>()
+        .map_err(|_| format!("{s:?} is not a number of codes: give 0 or more, like 20"))
 }
 
 impl Knobs {
@@ -225,14 +252,19 @@ fn main() -> ExitCode {
 
 fn truth(args: &TruthArgs) -> anyhow::Result<()> {
     let plan = args.knobs.plan(args.preset, args.knobs.flags()?.as_ref());
+    let codes = expand_cc_args(args.every, args.all, &args.cc, args.limit)
+        .map_err(|err| anyhow::anyhow!("{:?}: {err}", err.arg))?;
     let mut out = String::new();
-    for cc in Code::every() {
-        let expected = plan.expected(cc);
-        out.push_str(&format!(
-            "{cc} {} {}\n",
-            expected.status,
-            expected.delay.as_millis()
-        ));
+    for &cc in &codes {
+        for request in plan.first_requests(cc, args.names, args.timeout) {
+            let path = request.resource.path();
+            let file = path.rsplit('/').next().unwrap_or_default();
+            out.push_str(&format!(
+                "{cc} {file} {} {}\n",
+                request.status,
+                request.delay.as_micros()
+            ));
+        }
     }
     // Not print!: it panics when the reader has gone (`| head -1`).
     if let Err(err) = io::stdout().write_all(out.as_bytes()) {
@@ -242,11 +274,11 @@ fn truth(args: &TruthArgs) -> anyhow::Result<()> {
     }
     if let Some(workers) = args.ideal_workers {
         let timeout = args.timeout;
-        let every: Vec<Code> = Code::every().collect();
-        let ideal = plan.ideal_time_within(&every, workers, timeout);
+        let ideal = plan.ideal_time_for(&codes, workers, timeout, args.names);
         let _ = writeln!(
             io::stderr(),
-            "ideal time for the 676 codes with {workers} workers and a {:.1}s timeout: {:.2}s",
+            "ideal time for the {} codes with {workers} workers and a {:.1}s timeout: {:.3}s",
+            codes.len(),
             timeout.as_secs_f64(),
             ideal.as_secs_f64()
         );

@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use flags_common::{Code, DownloadStatus, Server};
+use timeline::{Outcome, Timeline};
 
 use crate::flags::FlagSet;
 use flags_common::hash::{SplitMix64, fnv1a};
@@ -203,6 +204,17 @@ pub struct Expected {
     pub delay: Duration,
     /// The fault, if one is injected.
     pub fault: Option<Fault>,
+}
+
+/// A request a client sends first, and what the plan answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Truth {
+    /// The flag or its `metadata.json`.
+    pub resource: Resource,
+    /// The status of the answer.
+    pub status: u16,
+    /// The delay before it, to the microsecond, as the server serves it.
+    pub delay: Duration,
 }
 
 /// A seeded, deterministic plan of statuses, delays and bodies.
@@ -589,6 +601,30 @@ impl Plan {
         }
     }
 
+    /// The first requests a client sends for `cc`, with the plan's
+    /// answers: the flag; with `names` (the book's flags3, `--names`), its
+    /// `metadata.json` first, and the flag only if that answered 200 within
+    /// `timeout`, as the client asks for the flag only then.
+    pub fn first_requests(&self, cc: Code, names: bool, timeout: Duration) -> Vec<Truth> {
+        let truth = |resource: Resource| {
+            let answer = self.answer("GET", &resource.path(), 0);
+            Truth {
+                resource,
+                status: answer.status,
+                delay: answer.delay,
+            }
+        };
+        if !names {
+            return vec![truth(Resource::Gif(cc))];
+        }
+        let metadata = truth(Resource::Metadata(cc));
+        if metadata.status == 200 && metadata.delay < timeout {
+            vec![metadata, truth(Resource::Gif(cc))]
+        } else {
+            vec![metadata]
+        }
+    }
+
     /// What a client with this timeout and number of retries should count
     /// for a code. A request whose delay reaches the timeout is an error. A
     /// retry is one sent within [`RETRY_WINDOW`](crate::RETRY_WINDOW) of the
@@ -617,17 +653,32 @@ impl Plan {
         self.ideal_time_within(codes, workers, Duration::MAX)
     }
 
-    // ANCHOR: ideal_time
     /// [`Plan::ideal_time`] for a client that gives up after `timeout`: a
     /// request costs its delay or the timeout, whichever is less.
     pub fn ideal_time_within(&self, codes: &[Code], workers: usize, timeout: Duration) -> Duration {
+        self.ideal_time_for(codes, workers, timeout, false)
+    }
+
+    // ANCHOR: ideal_time
+    /// [`Plan::ideal_time_within`] for the requests of
+    /// [`Plan::first_requests`]: with `names`, a code's `metadata.json` and
+    /// flag are chained, one after the other in the same worker.
+    pub fn ideal_time_for(
+        &self,
+        codes: &[Code],
+        workers: usize,
+        timeout: Duration,
+        names: bool,
+    ) -> Duration {
         let workers = workers.clamp(1, codes.len().max(1));
         // The time at which each worker is next free, earliest first.
         let mut free: BinaryHeap<Reverse<Duration>> =
             std::iter::repeat_n(Reverse(Duration::ZERO), workers).collect();
         for &cc in codes {
+            let requests = self.first_requests(cc, names, timeout);
+            let cost: Duration = requests.iter().map(|r| r.delay.min(timeout)).sum();
             let Reverse(at) = free.pop().expect("there is at least one worker");
-            free.push(Reverse(at + self.expected(cc).delay.min(timeout)));
+            free.push(Reverse(at + cost));
         }
         free.into_iter()
             .map(|Reverse(at)| at)
@@ -635,6 +686,27 @@ impl Plan {
             .unwrap_or_default()
     }
     // ANCHOR_END: ideal_time
+
+    /// The schedule of [`Plan::ideal_time_within`], request by request: to
+    /// draw beside a run's timeline. A request the timeout cuts short is a
+    /// stall; a transient 503 shows as the error it first is.
+    pub fn ideal_timeline(&self, codes: &[Code], workers: usize, timeout: Duration) -> Timeline {
+        let jobs: Vec<(String, Duration, Outcome)> = (codes.iter())
+            .map(|&cc| {
+                let expected = self.expected(cc);
+                let outcome = match expected.status {
+                    _ if expected.delay >= timeout => Outcome::Stall,
+                    200 => Outcome::Ok,
+                    404 => Outcome::NotFound,
+                    _ => Outcome::Error,
+                };
+                let path = Resource::Gif(cc).path();
+                let label = path.trim_start_matches("/flags/").to_owned();
+                (label, expected.delay.min(timeout), outcome)
+            })
+            .collect();
+        Timeline::ideal(&jobs, workers)
+    }
 }
 
 /// FNV-1a over the seed, a salt and a key, finished with splitmix64: a
@@ -894,6 +966,51 @@ mod tests {
             .map(|&cc| plan.expected(cc).delay.min(ms(3100)))
             .sum();
         assert_eq!(plan.ideal_time_within(&codes, 1, ms(3100)), capped);
+    }
+
+    #[test]
+    fn with_names_a_code_costs_its_metadata_then_its_flag() {
+        let plan = Plan::preset(Preset::Error)
+            .seed(3)
+            .delay(ms(10))
+            .jitter(ms(10));
+        let timeout = ms(3100);
+        let codes: Vec<Code> = Code::every().collect();
+        let mut flags = 0;
+        for &code in &codes {
+            let requests = plan.first_requests(code, true, timeout);
+            assert_eq!(requests[0].resource, Resource::Metadata(code));
+            if requests[0].status == 200 {
+                // The flag follows, answered as it is without names.
+                assert_eq!(requests[1..], plan.first_requests(code, false, timeout)[..]);
+                flags += 1;
+            } else {
+                assert_eq!(
+                    requests.len(),
+                    1,
+                    "{code}: no flag after a failed metadata.json"
+                );
+            }
+        }
+        assert_eq!(flags, 194 - 49, "the flags not failed by the ERROR preset");
+        // One worker waits for every request in turn; 676 workers for the
+        // slowest code, its two requests one after the other.
+        let cost = |code| -> Duration {
+            (plan.first_requests(code, true, timeout).iter())
+                .map(|r| r.delay)
+                .sum()
+        };
+        let sum: Duration = codes.iter().map(|&code| cost(code)).sum();
+        assert_eq!(plan.ideal_time_for(&codes, 1, timeout, true), sum);
+        let slowest = codes.iter().map(|&code| cost(code)).max().unwrap();
+        assert_eq!(plan.ideal_time_for(&codes, 676, timeout, true), slowest);
+        assert!(slowest > plan.ideal_time_for(&codes, 676, timeout, false));
+        // A metadata.json answered after the client gave up gets no flag
+        // request.
+        let slow = plan.clone().delay_for_code(cc("BR"), ms(4000));
+        let requests = slow.first_requests(cc("BR"), true, timeout);
+        assert_eq!(requests.len(), 1);
+        assert_eq!(slow.ideal_time_for(&[cc("BR")], 1, timeout, true), timeout);
     }
 
     #[test]

@@ -2,10 +2,15 @@
 //! recording, gated server the grader runs.
 //!
 //! Unlike the wiremock [`TestServer`](crate::TestServer), the binary's
-//! server keeps no log, so its memory stays bounded however many requests
+//! server keeps no log (only the last requests, to draw them), so its
+//! memory stays bounded however many requests
 //! it serves; and it stays up whatever its clients do: idle connections
 //! are closed after ten seconds and open ones are bounded
 //! (`connections.rs`), and its log never holds up an answer (`log.rs`).
+//!
+//! It draws what it served: `GET /timeline.svg` and `GET /timeline.txt`
+//! give the timeline of its last requests (at most [`timeline::KEPT`]),
+//! each from its arrival to its answer, as the clients' `--timeline` does.
 
 use std::convert::Infallible;
 use std::io;
@@ -49,6 +54,8 @@ struct Shared {
     recorder: Recorder,
     gate: Option<GateState>,
     quiet: bool,
+    /// What it served, for `/timeline.svg` and `/timeline.txt`.
+    served: timeline::Recorder,
 }
 
 impl SpawnedServer {
@@ -83,6 +90,7 @@ impl SpawnedServer {
             recorder,
             gate,
             quiet: true,
+            served: timeline::Recorder::new(),
         });
         runtime.spawn(serve_shared(listener, Arc::clone(&shared)));
         Ok(SpawnedServer {
@@ -144,6 +152,7 @@ pub async fn serve(listener: TcpListener, plan: Arc<Plan>, quiet: bool) -> io::R
         recorder: Recorder::new(false),
         gate: None,
         quiet,
+        served: timeline::Recorder::new(),
     });
     serve_shared(listener, shared).await
 }
@@ -205,6 +214,10 @@ impl Shared {
     async fn answer(&self, request: &Request<Incoming>) -> Response<Full<Bytes>> {
         let arrival = Instant::now();
         let (method, path) = (request.method().as_str(), request.uri().path());
+        if let Some(drawn) = self.timeline(path) {
+            return drawn;
+        }
+        let served_from = self.served.now();
         let (index, answer) = self.recorder.arrive(&self.plan, method, path);
         if !self.quiet {
             log::out(|| arrival_line(method, path, &answer));
@@ -219,6 +232,8 @@ impl Shared {
             method,
             path,
             arrival,
+            served_from,
+            status: answer.status,
             answered: false,
         };
         // A gate's ramp is a starting gun: the plan's delays run from the
@@ -241,6 +256,24 @@ impl Shared {
         ending.answered = true;
         response(answer)
     }
+
+    /// `/timeline.svg` or `/timeline.txt`: what this server served, drawn.
+    fn timeline(&self, path: &str) -> Option<Response<Full<Bytes>>> {
+        let (drawn, content_type) = match path {
+            "/timeline.svg" => (
+                timeline::svg(&self.served.timeline(), None),
+                "image/svg+xml",
+            ),
+            "/timeline.txt" => (
+                timeline::text(&self.served.timeline(), None, timeline::WIDTH),
+                "text/plain; charset=utf-8",
+            ),
+            _ => return None,
+        };
+        let mut response = Response::new(Full::new(Bytes::from(drawn)));
+        (response.headers_mut()).insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        Some(response)
+    }
 }
 
 /// Records the end of a request: answered, or abandoned when the client
@@ -251,6 +284,9 @@ struct Ending<'a> {
     method: &'a str,
     path: &'a str,
     arrival: Instant,
+    /// Its arrival on the timeline's clock, and the status it gets.
+    served_from: Duration,
+    status: u16,
     answered: bool,
 }
 
@@ -271,6 +307,15 @@ impl Drop for Ending<'_> {
             }
         }
         self.shared.recorder.end(self.index, !self.answered);
+        let outcome = match (self.answered, self.status) {
+            // The client gave up waiting: a stall, seen from here.
+            (false, _) => timeline::Outcome::Stall,
+            (true, 200) => timeline::Outcome::Ok,
+            (true, 404) => timeline::Outcome::NotFound,
+            (true, _) => timeline::Outcome::Error,
+        };
+        let label = self.path.strip_prefix("/flags/").unwrap_or(self.path);
+        (self.shared.served).record(label, self.served_from, outcome);
     }
 }
 

@@ -92,7 +92,7 @@ fn the_books_command_lines_are_taken() {
 #[test]
 fn the_books_error_scope_fails_codes_without_a_flag_too() {
     let out = Command::new(BIN)
-        .args(["truth", "error", "--error-scope", "any"])
+        .args(["truth", "error", "--every", "--error-scope", "any"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -105,8 +105,14 @@ fn the_books_error_scope_fails_codes_without_a_flag_too() {
 
 #[test]
 fn bad_numbers_and_addresses_are_refused_in_one_line_that_says_what_to_do() {
-    let cases: [(&[&str], i32, &str); 8] = [
+    let cases: [(&[&str], i32, &str); 10] = [
         (&["truth", "local", "--ideal-workers", "0"], 2, "from 1"),
+        (&["truth", "local", "-l", "-1"], 2, "give 0 or more"),
+        (
+            &["truth", "local", "cn", "usa"],
+            1,
+            "must be A to Z or AA to ZZ",
+        ),
         (&["truth", "local", "--timeout=-1"], 2, "above 0"),
         (&["--delay-ms", "600001"], 2, "from 0 to 600000"),
         (&["--jitter-ms=-5"], 2, "from 0 to 600000"),

@@ -120,3 +120,24 @@ fn the_binary_takes_a_limit_and_prints_the_books_lines() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
 }
+
+#[test]
+fn the_timeline_shows_the_semaphores_lanes() {
+    // The gate holds every answer until 4 requests are out: the client saw
+    // exactly 4 in flight at once, never more.
+    let server = gated(4, &pop20());
+    let dest = tempfile::tempdir().unwrap();
+    let ran = flags_common::testing::run_guarded(
+        Command::new(env!("CARGO_BIN_EXE_flags-asyncio"))
+            .args(["--max-concurrency", "4", "--server", server.base_url()])
+            .args(["--timeline", "-", "--dest"])
+            .arg(dest.path()),
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let (report, drawn) = ran.stdout.split_once("actual: ").expect("a timeline");
+    assert!(report.contains("20 flags downloaded in "), "{report}");
+    assert!(
+        drawn.starts_with("20 requests, at most 4 in flight, "),
+        "{drawn}"
+    );
+}

@@ -19,6 +19,8 @@
 //!   that says what came instead.
 //! - **Errors sorted** into the kinds a report can explain: an HTTP status, a
 //!   timeout, a refused connection, a bad body.
+//! - **Each request noted**, for `--timeline`, when the client has a
+//!   [`Recorder`] ([`Client::recording`]): its start, end and outcome.
 //!
 //! The blocking client is the async one, driven from the calling thread on
 //! a small runtime of its own, as reqwest's blocking client is: the calling
@@ -30,6 +32,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap};
+
+use timeline::{Outcome, Recorder};
 
 use crate::server::{is_loopback, redact};
 use crate::{Site, Stop};
@@ -258,6 +262,7 @@ pub struct Client {
     inner: reqwest::Client,
     timeout: Duration,
     stop: Stop,
+    timeline: Option<Recorder>,
 }
 
 /// A blocking client: [`fetch_blocking`] returns when the request is done,
@@ -302,7 +307,25 @@ pub fn async_client(base_url: &str, timeout: Duration, stop: &Stop) -> Result<Cl
         inner: reqwest_client(base_url)?,
         timeout,
         stop: stop.clone(),
+        timeline: None,
     })
+}
+
+impl Client {
+    /// The same client, noting each request's start, end and outcome in
+    /// `timeline` (its clones share it).
+    pub fn recording(mut self, timeline: &Recorder) -> Client {
+        self.timeline = Some(timeline.clone());
+        self
+    }
+}
+
+impl BlockingClient {
+    /// The same client, noting each request in `timeline`.
+    pub fn recording(mut self, timeline: &Recorder) -> BlockingClient {
+        self.client = self.client.recording(timeline);
+        self
+    }
 }
 
 /// A blocking client for `base_url`, with the same rules as
@@ -340,6 +363,49 @@ pub async fn fetch(client: &Client, url: &str, expect: Expect) -> Result<Bytes, 
 }
 // ANCHOR_END: fetch
 
+/// A request on the run's timeline, noted when it ends however it ends:
+/// with its result, or dropped by the deadline (a stall) or the stop switch.
+struct Note<'a> {
+    timeline: &'a Recorder,
+    url: &'a str,
+    start: Duration,
+    stop: &'a Stop,
+    outcome: Option<Outcome>,
+}
+
+impl Drop for Note<'_> {
+    fn drop(&mut self) {
+        let dropped = match self.stop.is_stopped() {
+            true => Outcome::Error,
+            false => Outcome::Stall,
+        };
+        let outcome = self.outcome.unwrap_or(dropped);
+        self.timeline.record(label(self.url), self.start, outcome);
+    }
+}
+
+/// A request's name on a timeline: the last two steps of its path,
+/// `bd/bd.gif` or `bd/metadata.json`.
+fn label(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let mut steps = path.rsplitn(3, '/');
+    match (steps.next(), steps.next()) {
+        (Some(file), Some(folder)) => format!("{folder}/{file}"),
+        _ => path.to_owned(),
+    }
+}
+
+/// How a request ended, as a timeline colours it: a timeout is a server
+/// that stalled.
+fn outcome(result: &Result<Bytes, FetchError>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(err) if err.is_not_found() => Outcome::NotFound,
+        Err(FetchError::Timeout { .. }) => Outcome::Stall,
+        Err(_) => Outcome::Error,
+    }
+}
+
 /// The blocking twin of [`fetch`]: the calling thread waits for it.
 pub fn fetch_blocking(
     client: &BlockingClient,
@@ -354,8 +420,26 @@ pub fn fetch_blocking(
     runtime.block_on(fetch(&client.client, url, expect))
 }
 
-/// The request itself, without the deadline.
+/// The request itself, without the deadline; noted on the client's
+/// timeline, if it has one.
 async fn get(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
+    let Some(timeline) = &client.timeline else {
+        return get_body(client, url, expect).await;
+    };
+    let mut note = Note {
+        timeline,
+        url,
+        start: timeline.now(),
+        stop: &client.stop,
+        outcome: None,
+    };
+    let result = get_body(client, url, expect).await;
+    note.outcome = Some(outcome(&result));
+    result
+}
+
+/// The request and its checks: status, encoding, size, a GIF's signature.
+async fn get_body(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
     let fail = |e| FetchError::from_reqwest(e, url);
     let mut resp = client
         .inner

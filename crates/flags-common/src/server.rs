@@ -201,6 +201,19 @@ impl From<Server> for Site {
     }
 }
 
+/// Why `--timeline` cannot be honoured against `site`, if it cannot: the
+/// book's public site is never loaded more, not even to draw it.
+pub fn refuse_timeline(site: &Site, timeline: Option<&timeline::Target>) -> Option<String> {
+    (timeline.is_some() && site.is_remote()).then(|| {
+        format!(
+            "--timeline is refused for {}, the book's public site: a timeline is for runs \
+             against a test server, and the public site must never be loaded more. Leave out \
+             --server to use the built-in server, or start one with `cargo run -p mock-server`",
+            site.shown_url()
+        )
+    })
+}
+
 /// The URL of a flag: `{base}/{cc}/{cc}.gif`, the code in lower case. A
 /// `?query` of the base stays at the end: `…/flags/bd/bd.gif?key=1`.
 pub fn flag_url(base_url: &str, cc: Code) -> String {

@@ -649,6 +649,36 @@ pub fn saved_codes(dest: &Path) -> Vec<String> {
     codes
 }
 
+/// The bars of a timeline drawn as SVG at `path` (`--timeline FILE.svg`),
+/// as `(label, outcome)` pairs (`("bd/bd.gif", "200")`, read from each
+/// bar's title), panel by panel: `actual`, then `ideal` if drawn. Panics if
+/// the file is missing or is not well-formed XML.
+pub fn timeline_bars(path: &Path) -> Vec<(String, Vec<(String, String)>)> {
+    let svg = std::fs::read_to_string(path).expect("the timeline was written");
+    let doc = roxmltree::Document::parse(&svg).expect("the timeline is well-formed XML");
+    let panels = doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("g"));
+    panels
+        .filter(|g| matches!(g.attribute("id"), Some("actual" | "ideal")))
+        .map(|g| {
+            let bars = (g.children())
+                .filter(|n| n.attribute("class") == Some("bar"))
+                .map(|bar| {
+                    // `bd/bd.gif: 0.100s to 0.200s, 200`
+                    let title = bar.first_element_child().and_then(|t| t.text());
+                    let title = title.expect("each bar has a title");
+                    let (label, _) = title.split_once(": ").expect("a label");
+                    let (_, outcome) = title.rsplit_once(", ").expect("an outcome");
+                    (label.to_owned(), outcome.to_owned())
+                })
+                .collect();
+            (g.attribute("id").unwrap_or("").to_owned(), bars)
+        })
+        .collect()
+}
+
 /// Spawns `command` with its output captured, sends it SIGTERM once the
 /// server has seen `faults` faulted requests (so the signal lands while the
 /// run waits on them, never by a sleep), and waits for it under the guard.

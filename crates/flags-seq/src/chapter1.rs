@@ -11,6 +11,7 @@ use flags_common::{
     Code, DEST_DIR, FetchError, SaveError, Site, Stop, StopReason, http, on_signals, prepare_dest,
 };
 use mock_server::{Plan, Preset, TestServer};
+use timeline::{Recorder, Target};
 
 /// Where to download from and where to save: the book's `BASE_URL` and
 /// `DEST_DIR`, plus the client timeout, the run's stop switch and where the
@@ -27,6 +28,8 @@ pub struct Config {
     pub stop: Stop,
     /// Where [`Config::show`] writes: `None` prints to stdout.
     shown: Option<Arc<Mutex<Vec<Code>>>>,
+    /// Notes every request, for `--timeline`.
+    pub timeline: Option<Recorder>,
 }
 
 impl Config {
@@ -39,6 +42,7 @@ impl Config {
             timeout: http::CHAPTER1_TIMEOUT,
             stop: Stop::new(),
             shown: None,
+            timeline: None,
         }
     }
 
@@ -73,14 +77,22 @@ impl Config {
 
     /// A blocking client with the run's timeout and stop switch.
     pub fn blocking_client(&self) -> Result<http::BlockingClient, DownloadError> {
-        http::blocking_client(&self.site.base_url, self.timeout, &self.stop)
-            .map_err(DownloadError::Setup)
+        let client = http::blocking_client(&self.site.base_url, self.timeout, &self.stop)
+            .map_err(DownloadError::Setup)?;
+        Ok(match &self.timeline {
+            Some(timeline) => client.recording(timeline),
+            None => client,
+        })
     }
 
     /// An async client with the run's timeout and stop switch.
     pub fn async_client(&self) -> Result<http::Client, DownloadError> {
-        http::async_client(&self.site.base_url, self.timeout, &self.stop)
-            .map_err(DownloadError::Setup)
+        let client = http::async_client(&self.site.base_url, self.timeout, &self.stop)
+            .map_err(DownloadError::Setup)?;
+        Ok(match &self.timeline {
+            Some(timeline) => client.recording(timeline),
+            None => client,
+        })
     }
 }
 
@@ -143,6 +155,10 @@ pub struct Args {
     /// The client timeout, for the whole of each request [default: 6.1]
     #[arg(long, value_name = "SECS", value_parser = http::parse_timeout)]
     pub timeout: Option<Duration>,
+    /// Draw the requests on a timeline, after the report: an SVG file, or -
+    /// for the terminal
+    #[arg(long, value_name = "FILE.svg|-", value_parser = Target::parse)]
+    pub timeline: Option<Target>,
 }
 
 /// The built-in server's plan: DELAY-like, a fixed 100 ms a flag, no faults,
@@ -188,6 +204,14 @@ pub fn run(
             return ExitCode::from(2);
         }
     }
+    if let Some(refused) = args
+        .server
+        .as_ref()
+        .and_then(|site| flags_common::refuse_timeline(site, args.timeline.as_ref()))
+    {
+        eprintln!("error: {refused}");
+        return ExitCode::from(2);
+    }
     // Kept alive until the end of `main`: dropping it stops the server.
     let mut _server = None;
     let site = match args.server {
@@ -202,10 +226,11 @@ pub fn run(
     let mut config = Config::new(site, args.dest);
     config.stop = stop;
     config.timeout = args.timeout.unwrap_or(http::CHAPTER1_TIMEOUT);
+    config.timeline = args.timeline.as_ref().map(|_| Recorder::new());
     let result = flags_common::main(&config.stop, &flags_common::pop20(), |cc_list| {
         download_many(&config, cc_list).map(|done| done.len())
     });
-    match (result, config.stop.reason()) {
+    let code = match (result, config.stop.reason()) {
         (Ok(_), None) => ExitCode::SUCCESS,
         (_, Some(StopReason::StdoutClosed)) => ExitCode::from(StopReason::StdoutClosed.exit_code()),
         // A signal after the last flag: the run was done.
@@ -228,6 +253,20 @@ pub fn run(
                     "(chapter 1 stops at the first error, as the book's scripts do; flags2 counts errors and goes on)"
                 );
             }
+            ExitCode::FAILURE
+        }
+    };
+    if config.stop.reason() == Some(StopReason::StdoutClosed) {
+        return code;
+    }
+    let drawn = match (&args.timeline, &config.timeline) {
+        (Some(target), Some(timeline)) => target.draw(&timeline.timeline(), None),
+        _ => Ok(()),
+    };
+    match drawn {
+        Ok(()) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }

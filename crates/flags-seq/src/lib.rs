@@ -23,6 +23,8 @@
 //! folder with `--dest DIR` and the timeout with `--timeout SECS`. The first
 //! error stops the run and names the flag; Ctrl-C or SIGTERM stops it at
 //! once (exit 130 or 143), a closed stdout quietly (141).
+//! `--timeline -` draws the requests on the terminal after the report (one
+//! lane: a staircase), `--timeline FILE.svg` as a picture.
 #![deny(missing_docs)]
 
 mod chapter1;

@@ -175,3 +175,32 @@ fn the_futures_binary_prints_each_future_scheduled_and_completed() {
     }
     assert!(stdout.contains("\n\n5 flags downloaded in "), "{stdout}");
 }
+
+#[test]
+fn the_timeline_shows_twenty_lanes_for_map_and_three_for_submit() {
+    // The gates hold every answer until the pool has all its requests out,
+    // so the client saw exactly that many in flight at once.
+    let plan = Plan::preset(Preset::Local).delay(ms(20));
+    let first5 = codes(&["BR", "CN", "ID", "IN", "US"]);
+    for (bin, server, drawn) in [
+        (
+            env!("CARGO_BIN_EXE_flags-threadpool"),
+            gated(plan.clone(), 20, &sorted_pop20()),
+            "actual: 20 requests, at most 20 in flight, ",
+        ),
+        (
+            env!("CARGO_BIN_EXE_flags-threadpool-futures"),
+            gated(plan.clone(), 3, &first5),
+            "actual: 5 requests, at most 3 in flight, ",
+        ),
+    ] {
+        let dest = tempfile::tempdir().unwrap();
+        let ran = flags_common::testing::run_guarded(
+            Command::new(bin)
+                .args(["--server", server.base_url(), "--timeline", "-", "--dest"])
+                .arg(dest.path()),
+        );
+        assert_eq!(ran.code, Some(0), "{bin}: {}", ran.stderr);
+        assert!(ran.stdout.contains(drawn), "{bin}: {}", ran.stdout);
+    }
+}

@@ -126,7 +126,7 @@ pub async fn supervisor(
         config.count(&mut counter, cc, result);
         bar.inc(1);
     }
-    bar.finish_and_clear();
+    bar.abandon(); // left on screen, as tqdm leaves its bar
     Ok(counter)
 }
 // ANCHOR_END: supervisor

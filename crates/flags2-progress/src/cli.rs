@@ -12,6 +12,7 @@ use flags_common::{
     initial_report, on_signals, prepare_dest,
 };
 use mock_server::{Plan, Preset, TestServer};
+use timeline::{Recorder, Target};
 
 use crate::{Config, Flags2Error};
 
@@ -69,6 +70,9 @@ struct Cli {
     /// Name each file after its country, from metadata.json (the book's flags3)
     #[arg(long)]
     names: bool,
+    /// Draw the requests on a timeline, after the report: an SVG file, or - for the terminal
+    #[arg(long, value_name = "FILE.svg|-")]
+    timeline: Option<String>,
 }
 // ANCHOR_END: cli
 
@@ -115,7 +119,7 @@ pub fn main(
     // Kept alive until the end: dropping it stops the built-in server.
     let mut _server = None;
     let prepared = prepare(cli, default_concur_req, max_concur_req, &mut _server);
-    let (mut config, cc_list, actual_req) = match prepared {
+    let (mut config, cc_list, actual_req, target) = match prepared {
         Ok(prepared) => prepared,
         Err(UsageError(msg)) => {
             eprintln!("*** Usage error: {msg}\n{usage}");
@@ -137,7 +141,26 @@ pub fn main(
             return ExitCode::FAILURE;
         }
     };
-    report(&config, &cc_list, &counter, t0.elapsed())
+    let code = report(&config, &cc_list, &counter, t0.elapsed());
+    let (Some(target), Some(timeline)) = (target, &config.timeline) else {
+        return code;
+    };
+    if config.stop.reason() == Some(StopReason::StdoutClosed) {
+        return code;
+    }
+    // The built-in server's plan gives the ideal schedule to draw beside.
+    let ideal = (_server.as_ref()).map(|server| {
+        server
+            .plan()
+            .ideal_timeline(&cc_list, actual_req, config.timeout)
+    });
+    match target.draw(&timeline.timeline(), ideal.as_ref()) {
+        Ok(()) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The final report, and the exit status: what stopped the run, if anything.
@@ -184,7 +207,7 @@ fn prepare(
     default_concur_req: usize,
     max_concur_req: usize,
     server: &mut Option<TestServer>,
-) -> Result<(Config, Vec<Code>, usize), UsageError> {
+) -> Result<(Config, Vec<Code>, usize, Option<Target>), UsageError> {
     let max_req = cli.max_req.unwrap_or(default_concur_req as i64);
     if max_req < 1 {
         return Err(UsageError("--max_req CONCURRENT must be >= 1".into()));
@@ -212,6 +235,18 @@ fn prepare(
         Some(label) => Some(Site::parse(label).map_err(|e| UsageError(e.to_string()))?),
         None => None,
     };
+    let target = match &cli.timeline {
+        Some(value) => {
+            Some(Target::parse(value).map_err(|e| UsageError(format!("--timeline: {e}")))?)
+        }
+        None => None,
+    };
+    if let Some(refused) = site
+        .as_ref()
+        .and_then(|s| flags_common::refuse_timeline(s, target.as_ref()))
+    {
+        return Err(UsageError(refused));
+    }
     match prepare_dest(&cli.dest) {
         Ok(0) => {}
         Ok(n) => eprintln!(
@@ -235,7 +270,8 @@ fn prepare(
     config.timeout = Duration::from_secs_f64(cli.timeout);
     config.retries = cli.retries;
     config.names = cli.names;
-    Ok((config, cc_list, actual_req))
+    config.timeline = target.as_ref().map(|_| Recorder::new());
+    Ok((config, cc_list, actual_req, target))
 }
 
 /// The book's `min(max_req, max_concur_req, len(cc_list))`, and never more

@@ -13,6 +13,7 @@ use flags_common::{
     http, redact, save_flag,
 };
 use indicatif::{ProgressBar, ProgressStyle};
+use timeline::Recorder;
 
 /// Why one flag was not downloaded.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -57,6 +58,8 @@ pub struct Config {
     /// The run's stop switch: Ctrl-C, SIGTERM, a closed stdout or a flag
     /// that cannot be saved ends every request, backoff and save to come.
     pub stop: Stop,
+    /// Notes every request, for `--timeline`.
+    pub timeline: Option<Recorder>,
     shared: Arc<Shared>,
 }
 
@@ -83,6 +86,7 @@ impl Config {
             retries: 0,
             names: false,
             stop: Stop::new(),
+            timeline: None,
             shared: Arc::default(),
         }
     }
@@ -130,46 +134,48 @@ impl Config {
 
     /// A blocking client with the run's timeout and stop switch.
     pub fn blocking_client(&self) -> Result<http::BlockingClient, Flags2Error> {
-        Ok(http::blocking_client(
-            &self.site.base_url,
-            self.timeout,
-            &self.stop,
-        )?)
+        let client = http::blocking_client(&self.site.base_url, self.timeout, &self.stop)?;
+        Ok(match &self.timeline {
+            Some(timeline) => client.recording(timeline),
+            None => client,
+        })
     }
 
     /// An async client with the run's timeout and stop switch.
     pub fn async_client(&self) -> Result<http::Client, Flags2Error> {
-        Ok(http::async_client(
-            &self.site.base_url,
-            self.timeout,
-            &self.stop,
-        )?)
+        let client = http::async_client(&self.site.base_url, self.timeout, &self.stop)?;
+        Ok(match &self.timeline {
+            Some(timeline) => client.recording(timeline),
+            None => client,
+        })
     }
 
     // ANCHOR: progress_bar
     /// A progress bar over `len` downloads, on stderr like tqdm: drawn only
-    /// on a terminal, and never in verbose mode.
+    /// on a terminal, and never in verbose mode. End it with `abandon()`:
+    /// like tqdm's, it stays on screen where it stopped.
     pub fn progress_bar(&self, len: usize) -> ProgressBar {
         if !self.progress || self.verbose {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(len as u64);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed_precise}<{eta_precise}, {rate}]",
-            )
-            .expect("the template is valid")
-            // tqdm's rate: `30.26it/s`.
-            .with_key(
-                "rate",
-                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.2}it/s", state.per_sec());
-                },
-            )
-            .progress_chars("█▉▊▋▌▍▎▏ "),
+            ProgressStyle::with_template("{percent:>3}%|{wide_bar}| {pos}/{len} [{stats}]")
+                .expect("the template is valid")
+                // tqdm's times and rate: `00:02<00:00,  8.21it/s`.
+                .with_key(
+                    "stats",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let len = state.len().unwrap_or(0);
+                        let stats = tqdm_stats(state.pos(), len, state.elapsed(), state.per_sec());
+                        let _ = w.write_str(&stats);
+                    },
+                )
+                .progress_chars("█▉▊▋▌▍▎▏ "),
         );
         bar
     }
+    // ANCHOR_END: progress_bar
     // ANCHOR_END: progress_bar
 
     /// If `err` is worth another try and tries are left, how long to wait
@@ -266,6 +272,37 @@ impl Config {
             }
         };
         counter.add(status);
+    }
+}
+
+/// What tqdm prints between the brackets: elapsed<remaining, then the
+/// rate: `00:02<00:00,  8.21it/s`, or `s/it` under one a second. As in
+/// tqdm, the remaining time is the items left at the current rate, and
+/// both are `?` before the first item.
+fn tqdm_stats(pos: u64, len: u64, elapsed: Duration, per_sec: f64) -> String {
+    let elapsed = tqdm_interval(elapsed.as_secs_f64());
+    if !(per_sec.is_finite() && per_sec > 0.0) {
+        return format!("{elapsed}<?, ?it/s");
+    }
+    let remaining = tqdm_interval(len.saturating_sub(pos) as f64 / per_sec);
+    // tqdm's `{rate:5.2f}`: at least five characters, padded on the left.
+    let rate = if per_sec < 1.0 {
+        format!("{:5.2}s/it", 1.0 / per_sec)
+    } else {
+        format!("{per_sec:5.2}it/s")
+    };
+    format!("{elapsed}<{remaining}, {rate}")
+}
+
+/// tqdm's `format_interval`: whole seconds as `MM:SS`, or `H:MM:SS` from
+/// an hour on.
+fn tqdm_interval(secs: f64) -> String {
+    let secs = secs as u64; // tqdm's int(t): truncated, not rounded
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
     }
 }
 
@@ -392,5 +429,89 @@ mod tests {
         config.count(&mut counter, cc("US"), Err(stopped.into()));
         assert_eq!((counter.ok, counter.not_found, counter.error), (1, 1, 1));
         assert_eq!(config.unreachable(), 1);
+    }
+
+    #[test]
+    fn the_bar_reads_as_tqdm_s() {
+        // A finished run: 20 flags in 2.436 s.
+        let secs = Duration::from_millis(2436);
+        assert_eq!(
+            tqdm_stats(20, 20, secs, 20.0 / secs.as_secs_f64()),
+            "00:02<00:00,  8.21it/s"
+        );
+        assert_eq!(tqdm_stats(5, 20, secs, 250.0), "00:02<00:00, 250.00it/s");
+        // Under one a second, the seconds per item; remaining 15 × 2.5 s.
+        assert_eq!(
+            tqdm_stats(5, 20, Duration::from_secs(12), 0.4),
+            "00:12<00:37,  2.50s/it"
+        );
+        // Past an hour, H:MM:SS; before the first item, no rate.
+        assert_eq!(
+            tqdm_stats(0, 676, Duration::from_secs(3725), 0.0),
+            "1:02:05<?, ?it/s"
+        );
+        assert_eq!(tqdm_interval(59.99), "00:59");
+        assert_eq!(tqdm_interval(36_000.0), "10:00:00");
+    }
+
+    /// A terminal 60 columns wide that keeps what is drawn on it.
+    #[derive(Debug, Default, Clone)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            60
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            self.0.lock().unwrap().clear();
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_abandoned_bar_stays_drawn_in_tqdm_s_format() {
+        let mut config = config();
+        config.progress = true;
+        let screen = Screen::default();
+        // An hour in, nothing done: the one line that does not depend on
+        // when the test runs (the rate would).
+        let bar = config
+            .progress_bar(20)
+            .with_elapsed(Duration::from_secs(3725));
+        bar.set_draw_target(indicatif::ProgressDrawTarget::term_like(Box::new(
+            screen.clone(),
+        )));
+        bar.abandon();
+        // The bar fills the terminal's 60 columns, as tqdm's does.
+        let line = screen.0.lock().unwrap().trim_end_matches('\n').to_owned();
+        let empty_bar = " ".repeat(30);
+        assert_eq!(line, format!("  0%|{empty_bar}| 0/20 [1:02:05<?, ?it/s]"));
+        config.verbose = true;
+        assert!(
+            config.progress_bar(20).is_hidden(),
+            "no bar in verbose mode"
+        );
     }
 }

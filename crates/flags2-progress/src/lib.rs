@@ -30,6 +30,9 @@
 //! `--retries N` (transient failures retried with exponential backoff and
 //! jitter) and `--names` (files named after the country, from each flag's
 //! `metadata.json`, as the book's flags3 does, without its tally bug).
+//! `--timeline -` (or `--timeline FILE.svg`) draws each request on a
+//! timeline after the report, beside the ideal schedule when the built-in
+//! server is used.
 //! Without `-s`, a built-in test server with the ERROR preset is used.
 //!
 //! What is not one flag's fault stops the run, and says so: a `--dest`

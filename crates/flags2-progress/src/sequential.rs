@@ -94,7 +94,7 @@ pub fn download_many(
         config.count(&mut counter, cc, download_one(config, &client, cc));
         bar.inc(1);
     }
-    bar.finish_and_clear();
+    bar.abandon(); // left on screen, as tqdm leaves its bar
     Ok(counter)
 }
 // ANCHOR_END: download_many

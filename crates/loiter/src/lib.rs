@@ -52,10 +52,12 @@
 #![allow(clippy::tabs_in_doc_comments)]
 
 use concurrent_futures::Executor;
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use timeline::{Outcome, Recorder, Timeline};
 
 /// The book's pool size: fewer workers than calls, so some calls wait.
 pub const MAX_WORKERS: usize = 3;
@@ -122,6 +124,75 @@ pub fn run(unit: Duration, out: Out) -> io::Result<()> {
 }
 // ANCHOR_END: main
 
+/// A writer that notes each [`loiter`] call on a timeline, for
+/// `--timeline`, from the demo's own lines as they pass: `loiter(n): doing
+/// nothing` starts a call, `loiter(n): done.` ends it. So the lesson's code
+/// stays as the book has it.
+pub struct Watch<W> {
+    inner: W,
+    timeline: Recorder,
+    /// When each call that has not ended yet started.
+    started: HashMap<u32, Duration>,
+    /// The line written so far.
+    line: Vec<u8>,
+}
+
+impl<W: Write> Watch<W> {
+    /// Writes to `inner`, noting the calls in `timeline`.
+    pub fn new(inner: W, timeline: Recorder) -> Watch<W> {
+        Watch {
+            inner,
+            timeline,
+            started: HashMap::new(),
+            line: Vec::new(),
+        }
+    }
+
+    /// Notes the call a whole line starts or ends, if it is one.
+    fn note(&mut self, line: &str) {
+        let Some((_, rest)) = line.split_once("loiter(") else {
+            return;
+        };
+        let Some((n, said)) = rest.split_once("): ") else {
+            return;
+        };
+        let Ok(n) = n.parse::<u32>() else {
+            return;
+        };
+        if said.starts_with("doing nothing") {
+            self.started.insert(n, self.timeline.now());
+        } else if let (true, Some(start)) = (said.starts_with("done."), self.started.remove(&n)) {
+            self.timeline
+                .record(format!("loiter({n})"), start, Outcome::Ok);
+        }
+    }
+}
+
+impl<W: Write> Write for Watch<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write_all(buf)?;
+        self.line.extend_from_slice(buf);
+        while let Some(end) = self.line.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.line.drain(..=end).collect();
+            self.note(&String::from_utf8_lossy(&line));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The best the pool can do: each call starts as soon as one of the
+/// [`MAX_WORKERS`] is free, and takes exactly its `n` units.
+pub fn ideal(unit: Duration) -> Timeline {
+    let calls: Vec<(String, Duration, Outcome)> = (0..5)
+        .map(|n| (format!("loiter({n})"), unit * n, Outcome::Ok))
+        .collect();
+    Timeline::ideal(&calls, MAX_WORKERS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +227,36 @@ mod tests {
         let (buffer, out) = buffer();
         display(&out, "Script starting.").unwrap();
         assert_eq!(messages(&buffer), ["Script starting."]);
+    }
+
+    #[test]
+    fn the_watch_notes_each_call_from_its_lines() {
+        let recorder = Recorder::new();
+        let out: Out = Arc::new(Mutex::new(Watch::new(Vec::new(), recorder.clone())));
+        // Two calls, their lines interleaved, one written in two pieces.
+        for line in [
+            "[00:00:00] loiter(0): doing nothing for 0s...\n",
+            "[00:00:00] \tloiter(1): doing nothing",
+            " for 1s...\n[00:00:00] loiter(0): done.\n",
+            "[00:00:00] result 0: 0\n",
+            "[00:00:01] \tloiter(1): done.\n",
+        ] {
+            out.lock().unwrap().write_all(line.as_bytes()).unwrap();
+        }
+        let labels: Vec<String> = recorder
+            .timeline()
+            .requests
+            .into_iter()
+            .map(|r| r.label)
+            .collect();
+        assert_eq!(labels, ["loiter(0)", "loiter(1)"]);
+    }
+
+    #[test]
+    fn the_ideal_takes_five_units_on_three_workers() {
+        let ideal = ideal(Duration::from_secs(1));
+        assert_eq!(ideal.end(), Duration::from_secs(5));
+        assert_eq!(ideal.peak(), 3);
     }
 
     #[test]
