@@ -170,6 +170,15 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             .map(|s| Duration::from_secs(s.unsigned_abs())),
         workdir: None,
     };
+    // Checked before grading: a typo is the instructor's, not a grader error.
+    if let Some(dir) = &cli.build_dir {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "--build-dir {}: cannot make it; choose a folder you can write",
+                dir.display()
+            )
+        })?;
+    }
     if let Some(dir) = &cli.class {
         return grade_class(cli, &exercise, dir, &options);
     }

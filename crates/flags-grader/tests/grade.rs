@@ -354,7 +354,7 @@ fn fail_under_sets_the_exit_status_by_the_score() {
 
 #[test]
 fn bad_invocations_exit_2_with_one_line_that_names_the_fix() {
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["--init", "flags-seq", "Cargo.toml"],
             "Cargo.toml is a file, not a folder: choose a new folder for the starter",
@@ -365,6 +365,10 @@ fn bad_invocations_exit_2_with_one_line_that_names_the_fix() {
         (
             &["flags-seq", "--time-limit", "0", "--", "true"],
             "--time-limit must be 1 to 3600 seconds",
+        ),
+        (
+            &["flags-seq", "--build-dir", "/proc/nope", "--", "true"],
+            "--build-dir /proc/nope: cannot make it; choose a folder you can write",
         ),
         (
             &["flags-seq", "--submission", "/nonexistent/folder"],
