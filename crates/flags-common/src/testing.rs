@@ -694,15 +694,18 @@ pub fn terminate_after_faults(command: &mut Command, server: &HostileServer, fau
 }
 
 /// Runs `command` with its stdout closed before it writes a byte (as
-/// `| head -c0` would), under [`HANG_GUARD`].
+/// `| head -c0` would), under [`HANG_GUARD`]: the pipe's reading end is
+/// closed before the command starts, so its first write fails however soon
+/// it comes (dropping a piped stdout after the spawn races that write).
 pub fn run_with_stdout_closed(command: &mut Command) -> Ran {
-    let mut child = command
+    let (reader, writer) = rustix::pipe::pipe().expect("a pipe");
+    drop(reader);
+    let child = command
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::from(writer))
         .stderr(Stdio::piped())
         .spawn()
         .expect("the client starts");
-    drop(child.stdout.take());
     wait_guarded(child)
 }
 

@@ -95,13 +95,16 @@ fn each_loiter_is_indented_by_n_tabs() {
 #[test]
 fn a_closed_stdout_ends_the_demo_quietly() {
     use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loiter"))
+    // The reading end is closed before the demo starts, so that its first
+    // write fails however soon it comes.
+    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    drop(reader);
+    let child = Command::new(env!("CARGO_BIN_EXE_loiter"))
         .args(["--unit-ms", "10"])
-        .stdout(Stdio::piped())
+        .stdout(Stdio::from(writer))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(141), "{output:?}");
     assert!(output.stderr.is_empty(), "{output:?}");

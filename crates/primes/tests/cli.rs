@@ -127,13 +127,16 @@ fn the_header_says_how_many_workers_are_started() {
 fn a_closed_stdout_ends_the_run_quietly() {
     use std::process::Stdio;
     for strategy in ["sequential", "threads", "processes"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_primes"))
+        // The reading end is closed before the binary starts, so that its
+        // first write fails however soon it comes.
+        let (reader, writer) = rustix::pipe::pipe().unwrap();
+        drop(reader);
+        let child = Command::new(env!("CARGO_BIN_EXE_primes"))
             .args(["2", "--strategy", strategy, "--numbers", SMALL])
-            .stdout(Stdio::piped())
+            .stdout(Stdio::from(writer))
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        drop(child.stdout.take());
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(141), "{strategy}: {output:?}");
         assert!(output.stderr.is_empty(), "{strategy}: {output:?}");
