@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::grade::{CheckResult, Grade, Status};
-use crate::manifest::{CheckKind, CheckSpec, Kind, exercise};
+use crate::grade::{Grade, Status};
+use crate::manifest::{CheckKind, Kind, exercise};
 
 /// How to print a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -126,11 +126,14 @@ pub fn text(grade: &Grade) -> String {
 /// Gradescope's `results.json`: a test per check, named the same for every
 /// student, each with the visibility its manifest gives it.
 pub fn gradescope(grade: &Grade) -> Value {
-    let tests: Vec<Value> = with_specs(grade)
-        .map(|(number, check, _)| {
+    let tests: Vec<Value> = grade
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, check)| {
             json!({
                 "name": check.name,
-                "number": number.to_string(),
+                "number": (i + 1).to_string(),
                 "score": check.score,
                 "max_score": check.max_score,
                 "status": if check.status == Status::Passed { "passed" } else { "failed" },
@@ -181,11 +184,14 @@ pub fn exercism(grade: &Grade) -> Value {
         return json!({ "version": 3, "status": "error", "message": plain(&message) });
     }
     let output = exercism_output(&grade.output);
-    let tests: Vec<Value> = with_specs(grade)
-        .map(|(_, check, spec)| {
+    let tests: Vec<Value> = grade
+        .checks
+        .iter()
+        .zip(test_codes(grade))
+        .map(|(check, code)| {
             let mut test = Map::new();
             test.insert("name".into(), check.name.clone().into());
-            test.insert("test_code".into(), test_code(grade, check, spec).into());
+            test.insert("test_code".into(), code.into());
             let passed = check.status == Status::Passed;
             test.insert("status".into(), if passed { "pass" } else { "fail" }.into());
             if !passed {
@@ -210,14 +216,17 @@ pub fn exercism(grade: &Grade) -> Value {
 /// test's `score` against `max_score` and writes `Points X/Y` where
 /// Classroom reads it.
 pub fn classroom(grade: &Grade) -> Value {
-    let tests: Vec<Value> = with_specs(grade)
-        .map(|(_, check, spec)| {
+    let tests: Vec<Value> = grade
+        .checks
+        .iter()
+        .zip(test_codes(grade))
+        .map(|(check, code)| {
             let passed = check.status == Status::Passed;
             json!({
                 "name": check.name,
                 "status": if passed { "pass" } else { "fail" },
                 "message": plain(&check.message),
-                "test_code": test_code(grade, check, spec),
+                "test_code": code,
                 "score": check.score,
             })
         })
@@ -235,42 +244,42 @@ pub fn classroom(grade: &Grade) -> Value {
     })
 }
 
-/// Each check with its number (from 1) and, when the grade's exercise is
-/// known, its manifest entry.
-fn with_specs(grade: &Grade) -> impl Iterator<Item = (usize, &CheckResult, Option<CheckSpec>)> {
-    let specs = exercise(&grade.exercise).map_or_else(Vec::new, |e| e.checks);
+/// What each check tested, for Exercism's `test_code` and Classroom's: the
+/// kit's test functions, or how the program was run and what was checked.
+/// The manifest is looked up, and the kit's test file read, once a report.
+fn test_codes(grade: &Grade) -> Vec<String> {
+    let Some(exercise) = exercise(&grade.exercise) else {
+        return grade
+            .checks
+            .iter()
+            .map(|check| format!("check: {}", check.name))
+            .collect();
+    };
+    let source = exercise.tests.as_ref().map_or_else(String::new, |tests| {
+        let path = crate::starter::workspace_root()
+            .join("crates")
+            .join(&exercise.solution.krate)
+            .join(&tests.file);
+        std::fs::read_to_string(path).unwrap_or_default()
+    });
     grade
         .checks
         .iter()
-        .enumerate()
-        .map(move |(i, check)| (i + 1, check, specs.get(i).cloned()))
-}
-
-/// What a check tested, for Exercism's `test_code` and Classroom's: the
-/// kit's test functions, or how the program was run and what was checked.
-fn test_code(grade: &Grade, check: &CheckResult, spec: Option<CheckSpec>) -> String {
-    let Some(exercise) = exercise(&grade.exercise) else {
-        return format!("check: {}", check.name);
-    };
-    match (&exercise.tests, spec) {
-        (Some(tests), Some(spec)) if spec.check == CheckKind::Test => {
-            let path = crate::starter::workspace_root()
-                .join("crates")
-                .join(&exercise.solution.krate)
-                .join(&tests.file);
-            let source = std::fs::read_to_string(path).unwrap_or_default();
-            spec.test
+        .zip(&exercise.checks)
+        .map(|(check, spec)| match spec.check {
+            CheckKind::Test => spec
+                .test
                 .iter()
                 .map(|name| test_function(&source, name).unwrap_or_else(|| format!("{name}()")))
                 .collect::<Vec<_>>()
-                .join("\n\n")
-        }
-        _ => format!(
-            "run: PROGRAM {}\ncheck: {}",
-            exercise.scenario.args.join(" "),
-            check.name
-        ),
-    }
+                .join("\n\n"),
+            _ => format!(
+                "run: PROGRAM {}\ncheck: {}",
+                exercise.scenario.args.join(" "),
+                check.name
+            ),
+        })
+        .collect()
 }
 
 /// The function `name` of a test file, from its `fn` line to its closing
