@@ -34,6 +34,10 @@ book:
     @command -v mdbook >/dev/null || cargo install mdbook --locked --version 0.5.4
     mdbook build docs
 
+# Redraw the book's timelines (docs/src/timelines/) from the code; a test fails until they are.
+pictures:
+    cargo run -p book --bin pictures
+
 # Serve the book at http://localhost:3000, rebuilding on every change.
 book-serve:
     @command -v mdbook >/dev/null || cargo install mdbook --locked --version 0.5.4

@@ -9,6 +9,8 @@
 //! without mdBook installed.
 #![deny(missing_docs)]
 
+pub mod timelines;
+
 use std::path::{Path, PathBuf};
 
 /// One `{{#include …}}` (or `{{#rustdoc_include …}}`) in a chapter.

@@ -13,6 +13,9 @@
 //! `mock-server 8001` (the DELAY preset), `slow_server.py 8002 -e .25` is
 //! `mock-server 8002 -e .25` (the ERROR server), with `-b ADDRESS` and
 //! `-d DIRECTORY` as in the book.
+//!
+//! Each server draws what it served: `/timeline.svg`, and `/timeline.txt`
+//! for a terminal (`curl localhost:8001/timeline.txt`).
 
 use std::io::{self, Write as _};
 use std::net::IpAddr;
@@ -27,7 +30,14 @@ use flags_common::expand_cc_args;
 use mock_server::{ErrorScope, FlagSet, Plan, Preset};
 
 #[derive(Parser)]
-#[command(version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = "Each server answers /flags/{cc}/{cc}.gif and /flags/{cc}/metadata.json, \
+                  and draws the requests it served at /timeline.svg (a picture) and \
+                  /timeline.txt (80 columns): `curl localhost:8001/timeline.txt`."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -318,6 +328,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ));
             tasks.spawn(mock_server::serve(listener, Arc::new(plan), args.quiet));
         }
+        banner.push_str(&format!(
+            "Each draws what it served (its last {} requests) at /timeline.svg, \
+             and at /timeline.txt for a terminal.\n",
+            timeline::KEPT
+        ));
         if !args.bind.is_loopback() {
             banner.push_str(&format!(
                 "warning: listening on {}, not loopback: other machines can reach it\n",

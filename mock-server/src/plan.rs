@@ -691,21 +691,36 @@ impl Plan {
     /// draw beside a run's timeline. A request the timeout cuts short is a
     /// stall; a transient 503 shows as the error it first is.
     pub fn ideal_timeline(&self, codes: &[Code], workers: usize, timeout: Duration) -> Timeline {
-        let jobs: Vec<(String, Duration, Outcome)> = (codes.iter())
+        self.ideal_timeline_for(codes, workers, timeout, false)
+    }
+
+    /// The schedule of [`Plan::ideal_time_for`]: with `names`, each code's
+    /// `metadata.json` and flag follow each other in one lane.
+    pub fn ideal_timeline_for(
+        &self,
+        codes: &[Code],
+        workers: usize,
+        timeout: Duration,
+        names: bool,
+    ) -> Timeline {
+        let chains: Vec<Vec<(String, Duration, Outcome)>> = (codes.iter())
             .map(|&cc| {
-                let expected = self.expected(cc);
-                let outcome = match expected.status {
-                    _ if expected.delay >= timeout => Outcome::Stall,
-                    200 => Outcome::Ok,
-                    404 => Outcome::NotFound,
-                    _ => Outcome::Error,
-                };
-                let path = Resource::Gif(cc).path();
-                let label = path.trim_start_matches("/flags/").to_owned();
-                (label, expected.delay.min(timeout), outcome)
+                (self.first_requests(cc, names, timeout).into_iter())
+                    .map(|request| {
+                        let outcome = match request.status {
+                            _ if request.delay >= timeout => Outcome::Stall,
+                            200 => Outcome::Ok,
+                            404 => Outcome::NotFound,
+                            _ => Outcome::Error,
+                        };
+                        let path = request.resource.path();
+                        let label = path.trim_start_matches("/flags/").to_owned();
+                        (label, request.delay.min(timeout), outcome)
+                    })
+                    .collect()
             })
             .collect();
-        Timeline::ideal(&jobs, workers)
+        Timeline::ideal_chained(&chains, workers.clamp(1, codes.len().max(1)))
     }
 }
 
@@ -1011,6 +1026,42 @@ mod tests {
         let requests = slow.first_requests(cc("BR"), true, timeout);
         assert_eq!(requests.len(), 1);
         assert_eq!(slow.ideal_time_for(&[cc("BR")], 1, timeout, true), timeout);
+    }
+
+    #[test]
+    fn the_ideal_timeline_is_the_ideal_schedule_drawn() {
+        let plan = Plan::preset(Preset::Error).seed(3);
+        let timeout = ms(3100);
+        let codes: Vec<Code> = Code::every().take(60).collect();
+        for names in [false, true] {
+            for workers in [1, 3, 20] {
+                let drawn = plan.ideal_timeline_for(&codes, workers, timeout, names);
+                let requests: usize = (codes.iter())
+                    .map(|&cc| plan.first_requests(cc, names, timeout).len())
+                    .sum();
+                assert_eq!(drawn.requests.len(), requests);
+                assert_eq!(
+                    drawn.end(),
+                    plan.ideal_time_for(&codes, workers, timeout, names)
+                );
+                assert!(
+                    drawn.lane_count() <= workers,
+                    "{workers} workers, names {names}"
+                );
+            }
+        }
+        // With names, a flag starts the instant its metadata.json ends.
+        let drawn = plan.ideal_timeline_for(&codes, 3, timeout, true);
+        let metadata = |flag: &str| {
+            let (code, _) = flag.split_once('/').unwrap();
+            let json = format!("{code}/metadata.json");
+            (drawn.requests.iter())
+                .find(|r| r.label == json)
+                .unwrap_or_else(|| panic!("no {json}"))
+        };
+        for flag in drawn.requests.iter().filter(|r| r.label.ends_with(".gif")) {
+            assert_eq!(metadata(&flag.label).end, flag.start, "{}", flag.label);
+        }
     }
 
     #[test]

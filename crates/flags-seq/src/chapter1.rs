@@ -260,7 +260,13 @@ pub fn run(
         return code;
     }
     let drawn = match (&args.timeline, &config.timeline) {
-        (Some(target), Some(timeline)) => target.draw(&timeline.timeline(), None),
+        (Some(target), Some(recorded)) => {
+            let actual = recorded.timeline();
+            let ideal = _server
+                .as_ref()
+                .map(|server| ideal_beside(server.plan(), &actual, config.timeout));
+            target.draw(&actual, ideal.as_ref())
+        }
         _ => Ok(()),
     };
     match drawn {
@@ -270,4 +276,14 @@ pub fn run(
             ExitCode::FAILURE
         }
     }
+}
+
+/// The built-in server's ideal schedule for the flags `actual` asked for,
+/// in the order it asked, at the most it kept in flight: the best that this
+/// variant's concurrency allows (a chapter-1 run does not know its own).
+fn ideal_beside(plan: &Plan, actual: &timeline::Timeline, timeout: Duration) -> timeline::Timeline {
+    let codes: Vec<Code> = (actual.requests.iter())
+        .filter_map(|request| Code::parse(request.label.split('/').next()?).ok())
+        .collect();
+    plan.ideal_timeline(&codes, actual.peak(), timeout)
 }

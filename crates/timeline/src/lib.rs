@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-pub use svg::svg;
+pub use svg::{ideal_svg, svg};
 pub use text::{WIDTH, text};
 
 /// How a request ended, as its bar's colour says.
@@ -139,22 +139,30 @@ impl Timeline {
     /// given, starts as soon as a lane is free and takes exactly its
     /// duration (the greedy schedule of `Plan::ideal_time`).
     pub fn ideal(jobs: &[(String, Duration, Outcome)], workers: usize) -> Timeline {
+        let chains: Vec<Vec<_>> = jobs.iter().map(|job| vec![job.clone()]).collect();
+        Timeline::ideal_chained(&chains, workers)
+    }
+
+    /// [`Timeline::ideal`] where a job is a chain of requests, one after the
+    /// other in the same worker: flags3's `metadata.json`, then its flag.
+    pub fn ideal_chained(chains: &[Vec<(String, Duration, Outcome)>], workers: usize) -> Timeline {
         // When each worker is next free, earliest first.
         let mut free: BinaryHeap<Reverse<Duration>> =
             std::iter::repeat_n(Reverse(Duration::ZERO), workers.max(1)).collect();
-        let requests = jobs
-            .iter()
-            .map(|(label, took, outcome)| {
-                let Reverse(start) = free.pop().expect("there is at least one worker");
-                free.push(Reverse(start + *took));
-                Request {
+        let mut requests = Vec::new();
+        for chain in chains {
+            let Reverse(mut at) = free.pop().expect("there is at least one worker");
+            for (label, took, outcome) in chain {
+                requests.push(Request {
                     label: label.clone(),
-                    start,
-                    end: start + *took,
+                    start: at,
+                    end: at + *took,
                     outcome: *outcome,
-                }
-            })
-            .collect();
+                });
+                at += *took;
+            }
+            free.push(Reverse(at));
+        }
         Timeline::new(requests)
     }
 

@@ -41,14 +41,27 @@ fn escape(text: &str) -> String {
 /// with a `<title>` a browser shows on hover; the panels are the groups
 /// `#actual` and `#ideal`.
 pub fn svg(actual: &Timeline, ideal: Option<&Timeline>) -> String {
-    let scale = actual
-        .end()
-        .max(ideal.map_or(Duration::ZERO, Timeline::end));
+    let mut panels = vec![("actual", actual)];
+    panels.extend(ideal.map(|ideal| ("ideal", ideal)));
+    document(&panels)
+}
+
+/// Draws an ideal schedule alone, as the panel `#ideal`: the book's
+/// pictures of what a concurrency allows, where there is no run to show.
+pub fn ideal_svg(ideal: &Timeline) -> String {
+    document(&[("ideal", ideal)])
+}
+
+/// The legend, then each named panel under the one before, all on one
+/// time scale.
+fn document(panels: &[(&str, &Timeline)]) -> String {
+    let scale = (panels.iter().map(|(_, timeline)| timeline.end()))
+        .max()
+        .unwrap_or_default();
     let mut body = String::new();
     let mut y = legend(&mut body);
-    y = panel(&mut body, "actual", actual, scale, y);
-    if let Some(ideal) = ideal {
-        y = panel(&mut body, "ideal", ideal, scale, y);
+    for (name, timeline) in panels {
+        y = panel(&mut body, name, timeline, scale, y);
     }
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{y}\" \
@@ -98,7 +111,7 @@ fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top
     for lane in 0..timeline.lane_count() {
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"9\">{}</text>",
+            "<text class=\"lane\" x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"9\">{}</text>",
             LEFT - 4.0,
             lane_y(lane) + LANE - 2.0,
             lane + 1
@@ -118,6 +131,18 @@ fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top
             request.end.as_secs_f64(),
             request.outcome.name()
         );
+        // Its name inside, where it fits: `bd` of `bd/bd.gif`, `loiter(3)`.
+        let name = request.label.split('/').next().unwrap_or_default();
+        if x1 - x0 >= 5.5 * name.chars().count() as f64 + 4.0 {
+            let _ = writeln!(
+                out,
+                "<text class=\"label\" x=\"{:.2}\" y=\"{}\" text-anchor=\"middle\" \
+                 font-size=\"9\" fill=\"white\">{}</text>",
+                (x0 + x1) / 2.0,
+                lane_y(lane) + LANE - 3.0,
+                escape(name)
+            );
+        }
     }
     // The in-flight count: a step line, its peak at the top of the chart.
     let busy_top = lane_y(timeline.lane_count()) + 6.0;
@@ -236,5 +261,13 @@ mod tests {
         );
         let empty = svg(&Timeline::default(), None);
         assert!(bars(&roxmltree::Document::parse(&empty).unwrap(), "actual").is_empty());
+        // An ideal alone is one panel, #ideal.
+        let alone = ideal_svg(&ideal);
+        let doc = roxmltree::Document::parse(&alone).unwrap();
+        assert_eq!(bars(&doc, "ideal").len(), 7);
+        assert!(
+            !doc.descendants()
+                .any(|n| n.attribute("id") == Some("actual"))
+        );
     }
 }
