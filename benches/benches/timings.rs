@@ -1,4 +1,6 @@
-//! `cargo bench`: every variant in every scenario, then the timing table.
+//! `cargo bench`: every variant in every scenario, then the timing table,
+//! and beside it a timeline of each pop20 variant and of the sweep at 16
+//! and 256.
 //!
 //! ```text
 //! $ cargo bench                 # the full run, about 5 minutes
@@ -11,9 +13,20 @@
 //! hyper server, on a runtime of its own) and, for the async variants, its
 //! own event loop, all outside the timed closures. The variants are called
 //! as library functions, quietly (no codes printed, no progress bar).
+//!
+//! The timelines: after a variant's measurement, outside the timed
+//! closures, it runs once more with its client noting each request (as
+//! `--timeline` does), and that run is drawn above the ideal schedule of its
+//! row in `target/timings/timeline-<scenario>-<variant>.svg`; the sweep,
+//! which measures a variant at several concurrencies, adds it:
+//! `timeline-sweep-flags2-asyncio-16.svg`. Each `cargo bench` first removes
+//! the timelines of the run before, so those left are the table's.
+//! `cargo test --benches` draws them too, into a temporary folder: the
+//! smoke test tries the drawing of every variant, for about 3 s more.
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use benches::{Estimate, Row, Scenario, read_estimate};
@@ -21,6 +34,7 @@ use criterion::{BenchmarkId, Criterion, SamplingMode};
 use flags_common::{Code, Site, Tally};
 use flags2_progress::Flags2Error;
 use mock_server::SpawnedServer;
+use timeline::Recorder;
 
 /// A variant: how many requests in flight it keeps, which codes it fetches
 /// of those given, and how to run it once.
@@ -38,17 +52,23 @@ struct Env {
     site: Site,
     dest: PathBuf,
     runtime: tokio::runtime::Runtime,
+    /// Set for the run that is drawn: its clients note every request.
+    timeline: Option<Recorder>,
 }
 
 impl Env {
     fn chapter1(&self) -> flags_seq::Config {
-        flags_seq::Config::new(self.site.clone(), &self.dest)
+        let mut config = flags_seq::Config::new(self.site.clone(), &self.dest)
             .recording()
-            .0
+            .0;
+        config.timeline = self.timeline.clone();
+        config
     }
 
     fn flags2(&self) -> flags2_progress::Config {
-        flags2_progress::Config::new(self.site.clone(), &self.dest)
+        let mut config = flags2_progress::Config::new(self.site.clone(), &self.dest);
+        config.timeline = self.timeline.clone();
+        config
     }
 }
 
@@ -171,25 +191,38 @@ struct Ran {
     ideal_sequential: Duration,
 }
 
+/// What the benchmarks add to as they run: criterion's measurements, the
+/// rows to tabulate, and the timelines drawn in `timelines` (or not drawn,
+/// for an error).
+struct Bench {
+    criterion: Criterion,
+    ran: Vec<Ran>,
+    timelines: PathBuf,
+    drawn: usize,
+    failed: usize,
+}
+
 /// Benchmarks `variants` in `scenario`, each at the concurrency it picks,
-/// or at each of the levels given with it.
+/// or at each of the levels given with it; then draws a timeline of each
+/// run at a concurrency `draw` picks.
 fn bench_scenario(
-    c: &mut Criterion,
+    bench: &mut Bench,
     scenario: &Scenario,
     variants: &[(&Variant, Option<&[usize]>)],
-    ran: &mut Vec<Ran>,
+    draw: fn(usize) -> bool,
 ) {
     let server = SpawnedServer::start(scenario.plan.clone(), 2).expect("a loopback port is free");
     let dest = tempfile::tempdir().expect("a temporary folder");
-    let env = Env {
+    let mut env = Env {
         site: Site::new(scenario.name, server.base_url()),
         dest: dest.path().to_owned(),
         runtime: tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a runtime"),
+        timeline: None,
     };
-    let mut group = c.benchmark_group(scenario.name);
+    let mut group = bench.criterion.benchmark_group(scenario.name);
     configure(&mut group);
     for &(variant, levels) in variants {
         let codes = (variant.codes)(&scenario.codes);
@@ -202,7 +235,7 @@ fn bench_scenario(
                 b.iter(|| (variant.run)(&env, codes, concurrency));
             });
             if measured {
-                ran.push(Ran {
+                bench.ran.push(Ran {
                     scenario: scenario.name,
                     variant: variant.name,
                     concurrency,
@@ -210,6 +243,28 @@ fn bench_scenario(
                     ideal: scenario.plan.ideal_time(codes, concurrency),
                     ideal_sequential: scenario.plan.ideal_time(codes, 1),
                 });
+            }
+            // Its picture: one more run, untimed, its requests noted by its
+            // client. Named with the concurrency where there are levels.
+            if measured && draw(concurrency) {
+                let recorder = Recorder::new();
+                env.timeline = Some(recorder.clone());
+                (variant.run)(&env, codes, concurrency);
+                env.timeline = None;
+                let file = benches::timeline_file(
+                    scenario.name,
+                    variant.name,
+                    levels.map(|_| concurrency),
+                );
+                let path = bench.timelines.join(file);
+                let actual = recorder.timeline();
+                match benches::draw_timeline(&path, &scenario.plan, codes, concurrency, &actual) {
+                    Ok(()) => bench.drawn += 1,
+                    Err(err) => {
+                        eprintln!("error: {err}");
+                        bench.failed += 1;
+                    }
+                }
             }
         }
     }
@@ -265,17 +320,37 @@ fn target_dir() -> PathBuf {
         .to_owned()
 }
 
-fn main() {
+fn main() -> ExitCode {
     // The primes processes strategy re-runs this binary as its workers.
     if std::env::args().nth(1).as_deref() == Some("--worker") {
         let result = primes::worker(std::io::stdin().lock(), std::io::stdout().lock());
-        std::process::exit(i32::from(result.is_err()));
+        return ExitCode::from(u8::from(result.is_err()));
+    }
+    // `cargo test --benches` runs each benchmark once: nothing to tabulate,
+    // and its timelines go to a temporary folder.
+    let benchmarking = std::env::args().any(|arg| arg == "--bench");
+    let out = target_dir().join("timings");
+    let smoke = tempfile::tempdir().expect("a temporary folder");
+    if benchmarking {
+        // Only this run's timelines beside this run's table.
+        let ready = std::fs::create_dir_all(&out).and_then(|()| benches::remove_timelines(&out));
+        if let Err(err) = ready {
+            eprintln!(
+                "could not clear the old timelines in {}: {err}",
+                out.display()
+            );
+        }
     }
     let criterion_dir = target_dir().join("criterion");
-    let mut c = Criterion::default()
-        .output_directory(&criterion_dir)
-        .configure_from_args();
-    let mut ran = Vec::new();
+    let mut bench = Bench {
+        criterion: Criterion::default()
+            .output_directory(&criterion_dir)
+            .configure_from_args(),
+        ran: Vec::new(),
+        timelines: if benchmarking { &out } else { smoke.path() }.to_owned(),
+        drawn: 0,
+        failed: 0,
+    };
     let at_default =
         |variants: &[&'static Variant]| -> Vec<(&'static Variant, Option<&'static [usize]>)> {
             variants.iter().map(|&v| (v, None)).collect()
@@ -290,7 +365,9 @@ fn main() {
         &FLAGS2_THREADPOOL,
         &FLAGS2_ASYNCIO,
     ]);
-    bench_scenario(&mut c, &benches::pop20(), &pop20, &mut ran);
+    // Which runs are drawn: every pop20 variant, the sweep at 16 and 256.
+    let (every, none) = (|_: usize| true, |_: usize| false);
+    bench_scenario(&mut bench, &benches::pop20(), &pop20, every);
     let all194 = at_default(&[
         &FLAGS_THREADPOOL,
         &FLAGS_THREADPOOL_FUTURES,
@@ -299,9 +376,9 @@ fn main() {
         &FLAGS2_THREADPOOL,
         &FLAGS2_ASYNCIO,
     ]);
-    bench_scenario(&mut c, &benches::all194_jitter(), &all194, &mut ran);
+    bench_scenario(&mut bench, &benches::all194_jitter(), &all194, none);
     let every676 = at_default(&[&FLAGS2_THREADPOOL, &FLAGS2_ASYNCIO]);
-    bench_scenario(&mut c, &benches::every676_errors(), &every676, &mut ran);
+    bench_scenario(&mut bench, &benches::every676_errors(), &every676, none);
     // At concurrency 1 every strategy is the sequential one: measured once,
     // as flags2-sequential, since ten runs of 7 s take over a minute.
     let sweep = [
@@ -309,26 +386,30 @@ fn main() {
         (&FLAGS2_THREADPOOL, Some(&benches::SWEEP[1..])),
         (&FLAGS2_ASYNCIO, Some(&benches::SWEEP[1..])),
     ];
-    bench_scenario(&mut c, &benches::sweep(), &sweep, &mut ran);
-    bench_scenario(
-        &mut c,
-        &benches::floor(),
-        &[(&FLAGS2_ASYNCIO, Some(&[676][..]))],
-        &mut ran,
-    );
+    let at_16_and_256 = |c: usize| c == 16 || c == 256;
+    bench_scenario(&mut bench, &benches::sweep(), &sweep, at_16_and_256);
+    let floor = [(&FLAGS2_ASYNCIO, Some(&[676][..]))];
+    bench_scenario(&mut bench, &benches::floor(), &floor, none);
     let mut ran_primes = Vec::new();
-    bench_primes(&mut c, &mut ran_primes);
-    c.final_summary();
+    bench_primes(&mut bench.criterion, &mut ran_primes);
+    bench.criterion.final_summary();
 
-    // `cargo test --benches` runs each benchmark once: nothing to tabulate.
-    if !std::env::args().any(|arg| arg == "--bench") {
-        return;
+    if benchmarking {
+        report(&criterion_dir, &out, &bench, &ran_primes);
+    } else {
+        println!("Drew {} timelines, in a temporary folder", bench.drawn);
     }
-    report(&criterion_dir, &ran, &ran_primes);
+    if bench.failed > 0 {
+        eprintln!("error: {} timelines could not be drawn", bench.failed);
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
-/// Prints the table and writes `target/timings/timings.{md,svg}`.
-fn report(criterion_dir: &Path, ran: &[Ran], ran_primes: &[(&'static str, usize)]) {
+/// Prints the table and writes `target/timings/timings.{md,svg}` to `out`,
+/// saying where the timelines are.
+fn report(criterion_dir: &Path, out: &Path, bench: &Bench, ran_primes: &[(&'static str, usize)]) {
+    let ran = &bench.ran;
     let estimate = |group, variant, concurrency| {
         read_estimate(criterion_dir, group, variant, concurrency).unwrap_or(Estimate {
             median: f64::NAN,
@@ -393,6 +474,15 @@ fn report(criterion_dir: &Path, ran: &[Ran], ran_primes: &[(&'static str, usize)
         benches::format_secs(thread_start_cost(256)),
         benches::format_secs(thread_start_cost(676)),
     ));
+    if bench.drawn > 0 {
+        notes.push(format!(
+            "Timelines, beside this table: `timeline-<scenario>-<variant>.svg` (in the sweep \
+             `-<concurrency>` ends the name), {} drawn: one more run of each pop20 variant and \
+             of the sweep at 16 and 256 after its measurement, its requests as its client saw \
+             them, above the ideal schedule of its row.",
+            bench.drawn
+        ));
+    }
     notes.extend(benches::goal_notes(&rows, floor));
     let mut table = benches::render_table(&rows, &benches::machine(), &notes);
     if !ran_primes.is_empty() {
@@ -413,8 +503,7 @@ fn report(criterion_dir: &Path, ran: &[Ran], ran_primes: &[(&'static str, usize)
         }
     }
     println!("\n{table}");
-    let out = target_dir().join("timings");
-    let written = std::fs::create_dir_all(&out).and_then(|()| {
+    let written = std::fs::create_dir_all(out).and_then(|()| {
         std::fs::write(out.join("timings.md"), format!("# Timing table\n\n{table}"))
     });
     match written {
@@ -427,5 +516,9 @@ fn report(criterion_dir: &Path, ran: &[Ran], ran_primes: &[(&'static str, usize)
             "could not draw {}: {err}",
             out.join("timings.svg").display()
         ),
+    }
+    if bench.drawn > 0 {
+        let pattern = out.join("timeline-*.svg");
+        println!("Wrote {} timelines: {}", bench.drawn, pattern.display());
     }
 }

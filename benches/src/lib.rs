@@ -22,6 +22,11 @@
 //! the next code as soon as it is free and each request costs exactly its
 //! injected delay. Efficiency is ideal ÷ median: 1.00 means no overhead at
 //! all.
+//!
+//! Beside the table, each pop20 variant and the sweep at 16 and 256 have
+//! their picture: one more run, its requests as the client saw them, drawn
+//! above the ideal schedule of that row ([`draw_timeline`], in
+//! [`timeline_file`]).
 #![deny(missing_docs)]
 
 use std::fmt::Write as _;
@@ -30,6 +35,7 @@ use std::time::Duration;
 
 use flags_common::Code;
 use mock_server::{Plan, Preset};
+use timeline::Timeline;
 
 /// The 676 codes with no delay at all: what the requests themselves cost
 /// on this machine (client, server, saving), the floor under every ideal.
@@ -495,6 +501,67 @@ pub fn draw_svg(rows: &[Row], path: &Path) -> Result<(), Box<dyn std::error::Err
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// The file a run's timeline is drawn in: `timeline-<scenario>-<variant>.svg`,
+/// the names as the table prints them, in lower case; with a concurrency,
+/// for a scenario that measures a variant at several (the sweep),
+/// `timeline-sweep-flags2-asyncio-16.svg`.
+pub fn timeline_file(scenario: &str, variant: &str, concurrency: Option<usize>) -> String {
+    let name = match concurrency {
+        Some(c) => format!("timeline-{scenario}-{variant}-{c}"),
+        None => format!("timeline-{scenario}-{variant}"),
+    };
+    format!("{}.svg", name.to_lowercase())
+}
+
+/// Draws `actual`, a run's requests as its client noted them, above the
+/// plan's ideal schedule for `codes` at `concurrency` (the schedule whose
+/// length is the table's *ideal*), and writes the SVG to `path`.
+///
+/// The scenarios drawn have no faults, so a run makes one request a code:
+/// a timeline with any other count is refused, as it would mean the client
+/// did not note its requests, and the picture would mislead.
+pub fn draw_timeline(
+    path: &Path,
+    plan: &Plan,
+    codes: &[Code],
+    concurrency: usize,
+    actual: &Timeline,
+) -> Result<(), String> {
+    if actual.requests.len() != codes.len() {
+        return Err(format!(
+            "not drawing {}: the run noted {} requests for {} codes, where each code is one \
+             request; check that the variant's client records with the config's timeline",
+            path.display(),
+            actual.requests.len(),
+            codes.len()
+        ));
+    }
+    // No timeout: the table's ideal ([`Plan::ideal_time`]) has none either.
+    let ideal = plan.ideal_timeline(codes, concurrency, Duration::MAX);
+    std::fs::write(path, timeline::svg(actual, Some(&ideal)))
+        .map_err(|err| format!("could not write {}: {err}", path.display()))
+}
+
+/// Removes the `timeline-*.svg` files in `dir`, so that none from an
+/// earlier run is left beside a new table; a missing `dir` has none.
+/// Returns how many were removed.
+pub fn remove_timelines(dir: &Path) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        entries => entries?,
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("timeline-") && name.ends_with(".svg") {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]

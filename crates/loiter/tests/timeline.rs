@@ -31,7 +31,7 @@ fn the_terminal_shows_each_call_and_the_ideal_after_the_demo() {
     assert!((1..=3).contains(&lanes(actual)), "three workers: {actual}");
     // loiter(4) waits for loiter(1)'s worker: 5 units, on 3 lanes.
     assert!(
-        ideal.starts_with("5 requests, at most 3 in flight, 0.25s"),
+        ideal.starts_with("5 requests, at most 3 in flight, 0.250s"),
         "{ideal}"
     );
     assert_eq!(lanes(ideal), 3, "{ideal}");

@@ -205,16 +205,27 @@ impl Timeline {
         self.in_flight().iter().map(|&(_, n)| n).max().unwrap_or(0)
     }
 
-    /// One line that sums it up: `20 requests, at most 3 in flight, 0.70s`
+    /// One line that sums it up: `20 requests, at most 3 in flight, 0.700s`
     /// (as many lanes as that most).
     pub fn summary(&self) -> String {
         let n = self.requests.len();
         format!(
-            "{n} request{}, at most {} in flight, {:.2}s",
+            "{n} request{}, at most {} in flight, {}",
             if n == 1 { "" } else { "s" },
             self.peak(),
-            self.end().as_secs_f64()
+            seconds(self.end())
         )
+    }
+}
+
+/// A time to two decimals, and to the millisecond under a second, where
+/// 63 ms against an ideal of 50 must not both read `0.05s`.
+pub fn seconds(time: Duration) -> String {
+    let secs = time.as_secs_f64();
+    if secs < 1.0 {
+        format!("{secs:.3}s")
+    } else {
+        format!("{secs:.2}s")
     }
 }
 
@@ -456,7 +467,7 @@ mod tests {
         // As many workers as jobs: all at once.
         let all = Timeline::ideal(&jobs, 20);
         assert_eq!((all.lane_count(), all.end(), all.peak()), (20, ms(100), 20));
-        assert_eq!(all.summary(), "20 requests, at most 20 in flight, 0.10s");
+        assert_eq!(all.summary(), "20 requests, at most 20 in flight, 0.100s");
     }
 
     #[test]

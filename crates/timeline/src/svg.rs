@@ -11,9 +11,11 @@ const WIDTH: f64 = 800.0;
 /// Room on the left for the lane numbers.
 const LEFT: f64 = 40.0;
 const PLOT: f64 = WIDTH - LEFT - 20.0;
-/// A lane's height, and the gap between lanes.
+/// A lane's height, and the gap between lanes, up to [`ROOM`] lanes; more
+/// lanes share the height of that many, so that 256 lanes stay on a page.
 const LANE: f64 = 12.0;
 const GAP: f64 = 2.0;
+const ROOM: usize = 32;
 /// The in-flight chart's height.
 const BUSY: f64 = 50.0;
 
@@ -107,22 +109,30 @@ fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top
         escape(&timeline.summary())
     );
     let lanes_top = top + 22.0;
-    let lane_y = |lane: usize| lanes_top + lane as f64 * (LANE + GAP);
-    for lane in 0..timeline.lane_count() {
+    let lanes = timeline.lane_count();
+    let pitch = (LANE + GAP) * (ROOM as f64 / lanes.max(ROOM) as f64);
+    let (lane_h, label_h) = (pitch * LANE / (LANE + GAP), 9.0);
+    let lane_y = |lane: usize| lanes_top + lane as f64 * pitch;
+    // Every lane numbered while the numbers fit, else every `step`-th.
+    let step = (label_h / pitch).ceil().max(1.0) as usize;
+    for lane in (0..lanes).filter(|lane| lane % step == 0) {
         let _ = writeln!(
             out,
             "<text class=\"lane\" x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"9\">{}</text>",
             LEFT - 4.0,
-            lane_y(lane) + LANE - 2.0,
+            lane_y(lane) + lane_h.max(label_h) - 2.0,
             lane + 1
         );
     }
+    // A thin white edge parts the bars of a lane, while the lanes are tall
+    // enough to spare it.
+    let edge = if lane_h >= LANE / 2.0 { 0.5 } else { 0.0 };
     for (request, &lane) in timeline.requests.iter().zip(&timeline.lanes) {
         let (x0, x1) = (x(request.start), x(request.end));
         let _ = writeln!(
             out,
-            "<rect class=\"bar\" x=\"{x0:.2}\" y=\"{}\" width=\"{:.2}\" height=\"{LANE}\" \
-             fill=\"{}\" stroke=\"white\" stroke-width=\"0.5\"><title>{}: {:.3}s to {:.3}s, {}</title></rect>",
+            "<rect class=\"bar\" x=\"{x0:.2}\" y=\"{}\" width=\"{:.2}\" height=\"{lane_h:.2}\" \
+             fill=\"{}\" stroke=\"white\" stroke-width=\"{edge}\"><title>{}: {:.3}s to {:.3}s, {}</title></rect>",
             lane_y(lane),
             (x1 - x0).max(1.0),
             colour(request.outcome),
@@ -133,11 +143,16 @@ fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top
         );
         // Its name inside, where it fits: `bd` of `bd/bd.gif`, `loiter(3)`.
         let name = request.label.split('/').next().unwrap_or_default();
-        if x1 - x0 >= 5.5 * name.chars().count() as f64 + 4.0 {
+        if lane_h >= LANE && x1 - x0 >= 5.5 * name.chars().count() as f64 + 4.0 {
+            // Dark on the light grey of a 404, white on the rest.
+            let ink = match request.outcome {
+                Outcome::NotFound => "black",
+                _ => "white",
+            };
             let _ = writeln!(
                 out,
                 "<text class=\"label\" x=\"{:.2}\" y=\"{}\" text-anchor=\"middle\" \
-                 font-size=\"9\" fill=\"white\">{}</text>",
+                 font-size=\"9\" fill=\"{ink}\">{}</text>",
                 (x0 + x1) / 2.0,
                 lane_y(lane) + LANE - 3.0,
                 escape(name)
@@ -145,7 +160,7 @@ fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top
         }
     }
     // The in-flight count: a step line, its peak at the top of the chart.
-    let busy_top = lane_y(timeline.lane_count()) + 6.0;
+    let busy_top = lane_y(lanes) + 6.0;
     let base = busy_top + BUSY;
     let peak = timeline.peak().max(1) as f64;
     let height = |n: usize| base - BUSY * n as f64 / peak;
@@ -261,6 +276,23 @@ mod tests {
         );
         let empty = svg(&Timeline::default(), None);
         assert!(bars(&roxmltree::Document::parse(&empty).unwrap(), "actual").is_empty());
+        // 256 lanes share the height of 32, numbered every few lanes.
+        let wide: Vec<_> = (0..256)
+            .map(|i| (format!("r{i}"), Duration::from_millis(10), Outcome::Ok))
+            .collect();
+        let wide = Timeline::ideal(&wide, 256);
+        let doc_text = svg(&wide, None);
+        let doc = roxmltree::Document::parse(&doc_text).unwrap();
+        assert_eq!(bars(&doc, "actual").len(), 256);
+        let height: f64 = doc
+            .root_element()
+            .attribute("height")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(height < 600.0, "{height}");
+        let numbers = (doc.descendants()).filter(|n| n.attribute("class") == Some("lane"));
+        assert!((2..=64).contains(&numbers.count()));
         // An ideal alone is one panel, #ideal.
         let alone = ideal_svg(&ideal);
         let doc = roxmltree::Document::parse(&alone).unwrap();

@@ -29,11 +29,11 @@ fn block(outcome: Outcome) -> char {
 /// in at most `width` columns (at most [`WIDTH`], at least 20):
 ///
 /// ```text
-/// actual: 5 requests, at most 2 in flight, 0.20s
+/// actual: 5 requests, at most 2 in flight, 0.200s
 ///    1│████████████ ▚▚▚▚▚▚▚▚▚▚▚│
 ///    2│  ▒▒▒▒▒▒      ░░░░░ ▞▞▞▞│
 ///    #│▄▄██████▄▄▄▄▄▄██████████│
-///      0s                  0.20s
+///      0s                 0.200s
 /// █ 200  ▒ 404  ▚ error  ░ stall  ▞ retried  # in flight
 /// ```
 pub fn text(actual: &Timeline, ideal: Option<&Timeline>, width: usize) -> String {
@@ -105,7 +105,7 @@ fn panel(name: &str, timeline: &Timeline, scale: Duration, width: usize) -> Stri
     }
     let busy: String = busy.into_iter().map(level).collect();
     out += &format!("{:>PREFIX$}│{busy}│\n", "#");
-    let end = format!("{:.2}s", scale.as_secs_f64());
+    let end = crate::seconds(scale);
     out += &format!("{:PREFIX$} 0s{end:>w$}\n", "", w = columns - 1);
     out
 }
@@ -129,16 +129,16 @@ mod tests {
         let ideal = Timeline::ideal(&jobs, 2);
         let drawn = text(&actual, Some(&ideal), 30);
         let expected = "\
-actual: 5 requests, at most 2 in flight, 0.20s
+actual: 5 requests, at most 2 in flight, 0.200s
    1│████████████ ▚▚▚▚▚▚▚▚▚▚▚│
    2│  ▒▒▒▒▒▒      ░░░░░ ▞▞▞▞│
    #│▄▄██████▄▄▄▄▄▄██████████│
-     0s                  0.20s
-ideal: 5 requests, at most 2 in flight, 0.18s
+     0s                 0.200s
+ideal: 5 requests, at most 2 in flight, 0.180s
    1│████ ███████████ █████  │
    2│████████████ ████       │
    #│█████████████████▄▄▄▄▄  │
-     0s                  0.20s
+     0s                 0.200s
 █ 200  ▒ 404  ▚ error  ░ stall  ▞ retried  # in flight
 ";
         assert_eq!(drawn, expected, "\n{drawn}");
