@@ -115,6 +115,12 @@ impl SpawnedServer {
         self.shared.recorder.observations()
     }
 
+    /// What it served, as `/timeline.svg` draws it: each request from its
+    /// arrival to its answer (or the client's hang-up), by outcome.
+    pub fn timeline(&self) -> timeline::Timeline {
+        self.shared.served.timeline()
+    }
+
     /// What the gate held back, if there is one.
     pub fn gate_report(&self) -> Option<GateReport> {
         self.shared.gate.as_ref().map(GateState::report)

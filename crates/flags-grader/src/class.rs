@@ -3,7 +3,9 @@
 //! isolation (its own server, port, `{dest}`, working copy and process
 //! group), so that one failure never stops or touches the others. The
 //! result is a gradebook (CSV: a row per student, a column per check), a
-//! feedback file per student, and a summary.
+//! feedback file per student with, beside it, the picture of the run's
+//! requests next to the ideal schedule (`STUDENT.timeline.svg`), and a
+//! summary.
 //!
 //! The folder may be laid out as the platforms export a class:
 //! - GitHub Classroom (`gh classroom clone student-repos`): a folder per
@@ -326,10 +328,64 @@ pub fn feedback_file(student: &Student) -> String {
     format!("{}.txt", if name.is_empty() { "student" } else { name })
 }
 
-/// What one student reads: the text report, or why there is none.
-pub fn feedback(student: &Student, outcome: &Outcome) -> String {
+/// The picture beside a feedback file: `Ada_Lovelace.timeline.svg` beside
+/// `Ada_Lovelace.txt`.
+pub fn timeline_file(feedback_file: &str) -> String {
+    let stem = feedback_file.strip_suffix(".txt").unwrap_or(feedback_file);
+    format!("{stem}.timeline.svg")
+}
+
+/// Writes each student's feedback into `folder`, and beside it the picture
+/// of their run's timelines when the server saw the run. A picture left by
+/// an earlier run of the class goes when this run has none (a build that
+/// failed, say): no student reads an old run's picture as this one's.
+pub fn write_feedback(
+    folder: &Path,
+    students: &[Student],
+    outcomes: &[Outcome],
+) -> anyhow::Result<()> {
+    let write = |file: &str, contents: String| {
+        let path = folder.join(file);
+        std::fs::write(&path, contents)
+            .with_context(|| format!("could not write {}", path.display()))
+    };
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("could not make {}", folder.display()))?;
+    let mut written = std::collections::BTreeSet::new();
+    for (student, outcome) in students.iter().zip(outcomes) {
+        // Two students of one name get two files.
+        let mut file = feedback_file(student);
+        while !written.insert(file.clone()) {
+            file = format!("{}-{}", written.len(), file);
+        }
+        let picture = timeline_file(&file);
+        let drawn = match outcome {
+            Outcome::Graded(grade) => grade.timeline.as_ref(),
+            _ => None,
+        };
+        if let Some(timelines) = drawn {
+            write(&picture, timelines.svg())?;
+        } else if let Err(err) = std::fs::remove_file(folder.join(&picture)) {
+            if err.kind() != std::io::ErrorKind::NotFound {
+                return Err(err).with_context(|| {
+                    format!(
+                        "could not remove {}, an earlier run's",
+                        folder.join(&picture).display()
+                    )
+                });
+            }
+        }
+        let picture = drawn.map(|_| picture.as_str());
+        write(&file, feedback(student, outcome, picture))?;
+    }
+    Ok(())
+}
+
+/// What one student reads: the text report, or why there is none, and the
+/// name of the picture beside it, if there is one.
+fn feedback(student: &Student, outcome: &Outcome, picture: Option<&str>) -> String {
     match outcome {
-        Outcome::Graded(grade) => crate::output::text(grade),
+        Outcome::Graded(grade) => crate::output::feedback(grade, picture),
         Outcome::NotGraded(why) => format!("{}: not graded, 0 points.\n\n{why}\n", student.name),
         Outcome::GraderError(why) => format!(
             "{}: not graded because of a grader error (not the submission's); it will be \
@@ -433,6 +489,43 @@ mod tests {
             "plain".into(),
         ]);
         assert_eq!(row, "\"a,b\",\"say \"\"hi\"\"\",'=cmd(),-1,plain\r\n");
+    }
+
+    #[test]
+    fn an_earlier_runs_picture_goes_when_the_new_run_has_none() {
+        let folder = tempfile::tempdir().unwrap();
+        let folder = folder.path();
+        let ada = [Student {
+            name: "Ada Lovelace".into(),
+            dir: PathBuf::new(),
+        }];
+        let e = crate::exercise("flags2-threadpool").unwrap();
+        let mut graded = crate::not_built(&e, &crate::Options::default(), "");
+        graded.error = None;
+        graded.timeline = Some(crate::Timelines {
+            actual: timeline::Timeline::default(),
+            ideal: timeline::Timeline::default(),
+            workers: 8,
+        });
+        let picture = folder.join("Ada_Lovelace.timeline.svg");
+        write_feedback(folder, &ada, &[Outcome::Graded(Box::new(graded))]).unwrap();
+        assert!(
+            std::fs::read_to_string(&picture)
+                .unwrap()
+                .starts_with("<svg")
+        );
+        let text = std::fs::read_to_string(folder.join("Ada_Lovelace.txt")).unwrap();
+        assert!(
+            text.contains("to open in a browser: Ada_Lovelace.timeline.svg"),
+            "{text}"
+        );
+        // Graded again, not built this time: no picture, and none named.
+        let not_graded = Outcome::NotGraded("holds no Rust crate".into());
+        write_feedback(folder, &ada, &[not_graded]).unwrap();
+        assert!(!picture.exists());
+        let text = std::fs::read_to_string(folder.join("Ada_Lovelace.txt")).unwrap();
+        assert!(!text.contains("timeline.svg"), "{text}");
+        assert_eq!(timeline_file("2-ada.txt"), "2-ada.timeline.svg");
     }
 
     #[test]

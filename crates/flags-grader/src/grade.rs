@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use flags_common::{Code, DownloadStatus, Tally, flag_filename, flag_url};
 use mock_server::{Fault, Observation, Plan, RETRY_WINDOW, peak_in_flight, requests_per_path};
+use timeline::Timeline;
 
 use crate::manifest::{CheckKind, CheckSpec, Exercise, Kind};
 use crate::run::{Attempt, Ending, Placeholder, Run, RunError, run_once};
@@ -71,6 +72,67 @@ pub struct Grade {
     pub error: Option<String>,
     /// The end of its output, for the report.
     pub output: String,
+    /// What the server saw of the run, beside the ideal schedule: for the
+    /// exercises whose program asks the server (none for CPU-bound work,
+    /// a kit's tests, or a build that failed).
+    pub timeline: Option<Timelines>,
+}
+
+/// A run's requests beside the best schedule the plan allows: the picture
+/// in the feedback, where "kept 8 requests in flight" shows as 8 lanes
+/// against the ideal's 20.
+#[derive(Debug, Clone)]
+pub struct Timelines {
+    /// Each request the server saw, from its arrival to its answer, on a
+    /// clock that starts at the run's first request (the ideal's start).
+    pub actual: Timeline,
+    /// The plan's greedy schedule of the codes given, each request taking
+    /// exactly its delay (or the client's timeout), at `workers` in flight.
+    pub ideal: Timeline,
+    /// The concurrency of the ideal: the run's own most in flight, within
+    /// the exercise's floor and ceiling. So a sequential answer to an
+    /// exercise that allows up to 8 is set beside the best one lane can
+    /// do, and 8 in flight where 20 are asked beside 20 lanes.
+    pub workers: usize,
+}
+
+impl Timelines {
+    fn new(exercise: &Exercise, plan: &Plan, codes: &[Code], served: Timeline) -> Timelines {
+        let s = &exercise.scenario;
+        let timeout = exercise.client_timeout();
+        let workers = served.peak().max(s.floor).min(s.ceiling).max(1);
+        Timelines {
+            actual: from_first_request(served),
+            ideal: plan.ideal_timeline_for(codes, workers, timeout, s.names),
+            workers,
+        }
+    }
+
+    /// Both, for a terminal: 80 columns of Unicode blocks.
+    pub fn text(&self) -> String {
+        timeline::text(&self.actual, Some(&self.ideal), timeline::WIDTH)
+    }
+
+    /// Both, as an SVG picture.
+    pub fn svg(&self) -> String {
+        timeline::svg(&self.actual, Some(&self.ideal))
+    }
+}
+
+/// `timeline` with its clock moved to start at its first request: the
+/// ideal starts every worker at 0, and how long the program took to start
+/// (an interpreter, say) is not the lesson.
+fn from_first_request(mut timeline: Timeline) -> Timeline {
+    // The requests are sorted by start: the first is the earliest.
+    let first = timeline
+        .requests
+        .first()
+        .map_or(Duration::ZERO, |r| r.start);
+    for request in &mut timeline.requests {
+        request.start = request.start.saturating_sub(first);
+        request.end = request.end.saturating_sub(first);
+    }
+    timeline
 }
 
 impl Grade {
@@ -229,10 +291,13 @@ pub fn grade(exercise: &Exercise, command: &[String], options: Options) -> Resul
             }
         })
         .collect();
+    let timeline = (plan.as_ref().zip(attempt.served))
+        .map(|(plan, served)| Timelines::new(exercise, plan, &truth.codes, served));
     Ok(Grade {
         wall: attempt.wall,
         output: tail(&attempt.stdout, &attempt.stderr),
         checks,
+        timeline,
         ..header(exercise, plan.as_ref(), &truth, &options)
     })
 }
@@ -312,6 +377,7 @@ fn header(exercise: &Exercise, plan: Option<&Plan>, truth: &Truth, options: &Opt
         wall: Duration::ZERO,
         error: None,
         output: String::new(),
+        timeline: None,
     }
 }
 

@@ -168,6 +168,7 @@ pub fn header(exercise: &Exercise, options: &Options) -> Grade {
         wall: Duration::ZERO,
         error: None,
         output: String::new(),
+        timeline: None,
     }
 }
 

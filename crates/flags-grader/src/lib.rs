@@ -20,6 +20,12 @@
 //! - it never had more requests in flight than allowed (a ceiling);
 //! - its report's counts equal the plan's ground truth.
 //!
+//! The report then draws what the server saw, a bar per request in a lane
+//! per request in flight, beside the plan's ideal schedule at the
+//! exercise's concurrency ([`Timelines`]): a pool of 8 where 20 are asked
+//! shows 8 lanes against 20. `--class` writes it as an SVG beside each
+//! student's feedback.
+//!
 //! ```text
 //! $ cargo run -p flags-grader --bin grade -- flags2-threadpool --crate flags2-progress
 //! $ grade flags2-threadpool -- python3 student.py -s {url} --dest {dest} -m 8 {codes}
@@ -43,7 +49,9 @@ pub mod run;
 pub mod starter;
 pub mod submission;
 
-pub use grade::{CheckResult, Grade, Options, Status, check_name, grade, not_built, spec_name};
+pub use grade::{
+    CheckResult, Grade, Options, Status, Timelines, check_name, grade, not_built, spec_name,
+};
 pub use manifest::{CheckKind, Exercise, Kind, exercise, exercises};
 pub use run::{RunError, random_seed};
 pub use submission::{GradeError, grade_folder};

@@ -55,7 +55,8 @@ struct Cli {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["krate", "submission", "output"])]
     class: Option<PathBuf>,
     /// With --class: where to write the gradebook (default
-    /// DIR/gradebook.csv); the feedback files go beside it, in feedback/.
+    /// DIR/gradebook.csv); the feedback files go beside it, in feedback/,
+    /// each with its run's timeline as a picture (STUDENT.timeline.svg).
     #[arg(long, value_name = "FILE.csv", requires = "class")]
     gradebook: Option<PathBuf>,
     /// Where Rust submissions are built: one folder per exercise, kept, so
@@ -366,18 +367,7 @@ fn grade_class(
     std::fs::write(&gradebook, class::gradebook(exercise, &students, &outcomes))
         .with_context(|| format!("could not write {}", gradebook.display()))?;
     let feedback = folder.join(class::FEEDBACK);
-    std::fs::create_dir_all(&feedback)
-        .with_context(|| format!("could not make {}", feedback.display()))?;
-    let mut written = std::collections::BTreeSet::new();
-    for (student, outcome) in students.iter().zip(&outcomes) {
-        // Two students of one name get two files.
-        let mut file = class::feedback_file(student);
-        while !written.insert(file.clone()) {
-            file = format!("{}-{}", written.len(), file);
-        }
-        std::fs::write(feedback.join(&file), class::feedback(student, outcome))
-            .with_context(|| format!("could not write {}", feedback.join(&file).display()))?;
-    }
+    class::write_feedback(&feedback, &students, &outcomes)?;
     print!(
         "{}",
         class::summary(exercise, &students, &outcomes, wall, jobs)

@@ -9,12 +9,18 @@
 //! Every text a platform shows is plain: a progress bar's carriage returns
 //! and a terminal's escape codes are resolved to what a terminal would show
 //! last, so that a browser shows the same lines.
+//!
+//! The run's timeline beside the ideal schedule (80 columns of Unicode
+//! blocks) goes where it stays legible: after the checks in the text, and
+//! in Gradescope's top-level output as HTML, in a `<pre>` block. Exercism
+//! shows at most 500 characters of a test's output, and Classroom's runner
+//! result only a line per test: neither carries it.
 
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::grade::{Grade, Status};
+use crate::grade::{Grade, Status, Timelines};
 use crate::manifest::{CheckKind, Kind, exercise};
 
 /// How to print a result.
@@ -72,8 +78,19 @@ impl Format {
 }
 
 /// Readable text: the checks in manifest order, then each failure
-/// explained with what was expected and what the server saw.
+/// explained with what was expected and what the server saw, then the
+/// run's timeline beside the ideal schedule.
 pub fn text(grade: &Grade) -> String {
+    readable(grade, None)
+}
+
+/// A student's feedback file (`--class`): the text, which names the
+/// picture of its timelines written beside it, if there is one.
+pub fn feedback(grade: &Grade, picture: Option<&str>) -> String {
+    readable(grade, picture)
+}
+
+fn readable(grade: &Grade, picture: Option<&str>) -> String {
     let student = grade
         .student
         .as_ref()
@@ -104,6 +121,20 @@ pub fn text(grade: &Grade) -> String {
     for failed in grade.checks.iter().filter(|c| c.status == Status::Failed) {
         let _ = writeln!(out, "\nFAIL {}\n  {}", failed.name, failed.message);
     }
+    if let Some(timelines) = &grade.timeline {
+        let _ = write!(
+            out,
+            "\n{}\n{}",
+            timeline_heading(timelines),
+            timelines.text()
+        );
+        if let Some(picture) = picture {
+            let _ = writeln!(
+                out,
+                "The same as a picture, to open in a browser: {picture}"
+            );
+        }
+    }
     match exercise(&grade.exercise).map(|e| e.kind) {
         Some(Kind::Tests) => {
             let _ = writeln!(out, "\nJudged by {}.", grade.plan);
@@ -123,8 +154,20 @@ pub fn text(grade: &Grade) -> String {
     plain(&out)
 }
 
+/// What the timeline shows, in words: two lines for its heading.
+fn timeline_heading(timelines: &Timelines) -> String {
+    format!(
+        "Requests in flight, as the server saw them (a bar from each request's arrival\n\
+         to its answer), and the best schedule of {} at once that the delays allow:",
+        timelines.workers
+    )
+}
+
 /// Gradescope's `results.json`: a test per check, named the same for every
-/// student, each with the visibility its manifest gives it.
+/// student, each with the visibility its manifest gives it. The top-level
+/// output is HTML, so that the timeline and the program's output keep
+/// their columns in `<pre>` blocks (a test's output is already shown in
+/// one).
 pub fn gradescope(grade: &Grade) -> Value {
     let tests: Vec<Value> = grade
         .checks
@@ -143,7 +186,7 @@ pub fn gradescope(grade: &Grade) -> Value {
             })
         })
         .collect();
-    let mut output = format!(
+    let mut summary = format!(
         "{}{}, seed {}. Server: {}",
         grade.exercise,
         grade
@@ -154,16 +197,29 @@ pub fn gradescope(grade: &Grade) -> Value {
         grade.plan
     );
     if let Some(error) = &grade.error {
-        let _ = write!(output, ". Error: {error}");
+        let _ = write!(summary, ". Error: {error}");
+    }
+    let mut output = format!("<p>{}</p>\n", html(&summary));
+    if let Some(timelines) = &grade.timeline {
+        let _ = write!(
+            output,
+            "<p>{}</p>\n<pre>{}</pre>\n",
+            html(&timeline_heading(timelines)),
+            html(&timelines.text())
+        );
     }
     if let Some(program) = program_output(grade) {
-        let _ = write!(output, "\n\nThe end of its output:\n{program}");
+        let _ = write!(
+            output,
+            "<p>The end of its output:</p>\n<pre>{}</pre>\n",
+            html(program)
+        );
     }
     json!({
         "score": grade.score(),
         "execution_time": grade.wall.as_secs_f64(),
-        "output": plain(&output),
-        "output_format": "text",
+        "output": output,
+        "output_format": "html",
         "test_output_format": "text",
         "visibility": "visible",
         "tests": tests,
@@ -337,6 +393,15 @@ pub fn plain(text: &str) -> String {
         out.extend(shown.chars().filter(|&c| c == '\t' || !c.is_control()));
     }
     out
+}
+
+/// Plain `text` for HTML: what a terminal shows, with `&`, `<` and `>`
+/// escaped.
+fn html(text: &str) -> String {
+    plain(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `text` without ANSI escape sequences: CSI (`ESC [ … final`), OSC

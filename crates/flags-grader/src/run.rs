@@ -63,6 +63,8 @@ pub struct Attempt {
     pub observations: Vec<Observation>,
     /// Requests that arrived after the exit: a process left working.
     pub late_requests: Vec<Observation>,
+    /// What the server served, in lanes, to draw (none without a server).
+    pub served: Option<timeline::Timeline>,
     /// What the gate held back.
     pub gate: Option<GateReport>,
     /// The files in `{dest}` at the exit (name → bytes), and whether the
@@ -255,6 +257,7 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
         .unwrap_or_default()
         .into_iter()
         .partition(|o| o.arrival <= exit_at);
+    let served = server.as_ref().map(SpawnedServer::timeline);
     let strays = gifs_in(&workdir)
         .difference(&gifs_before)
         .map(|path| path.strip_prefix(&workdir).unwrap_or(path).to_owned())
@@ -275,6 +278,7 @@ pub fn run_once(run: &Run<'_>) -> Result<Attempt, RunError> {
         exit_at,
         observations,
         late_requests,
+        served,
         gate: server.as_ref().and_then(SpawnedServer::gate_report),
         files,
         late_files,

@@ -1,7 +1,8 @@
 //! A class in one command: `grade EXERCISE --class DIR -- COMMAND` over a
 //! folder of golden submissions, laid out as GitHub Classroom clones them,
-//! writes the expected gradebook, a feedback file per student, and a
-//! summary; one broken submission never stops the others.
+//! writes the expected gradebook, a feedback file per student with the
+//! picture of the run's timeline beside it, and a summary; one broken
+//! submission never stops the others.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,6 +20,25 @@ fn student(class: &Path, folder: &str, mode: Option<&str>) {
         )
         .unwrap();
     }
+}
+
+/// The lane (`y`) of each bar of a panel (`actual` or `ideal`) of a
+/// feedback's picture, parsed as a browser would.
+fn bars(svg: &str, panel: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the picture is well-formed XML");
+    let panel = (doc.descendants())
+        .find(|n| n.attribute("id") == Some(panel))
+        .unwrap_or_else(|| panic!("no #{panel} in {svg}"));
+    (panel.descendants())
+        .filter(|n| n.has_tag_name("rect") && n.attribute("class") == Some("bar"))
+        .map(|bar| bar.attribute("y").unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// How many bars, in how many lanes.
+fn bars_and_lanes(bars: &[String]) -> (usize, usize) {
+    let lanes: std::collections::BTreeSet<&String> = bars.iter().collect();
+    (bars.len(), lanes.len())
 }
 
 fn grade_class(class: &Path, extra: &[&str]) -> std::process::Output {
@@ -84,18 +104,31 @@ fn a_class_of_golden_submissions_gets_the_expected_gradebook() {
         "{gradebook}"
     );
 
-    // A feedback file per student: their own report.
+    // A feedback file per student: their own report, with their run's
+    // timeline, and its picture beside it.
     let feedback = std::fs::read_to_string(class.join("feedback/bob.txt")).unwrap();
     assert!(
         feedback.starts_with("Graded flags2-threadpool (the book's flags2_threadpool.py) for bob")
             && feedback.contains("Score: 9/14")
-            && feedback.contains("FAIL had 8 requests in flight at once"),
+            && feedback.contains("FAIL had 8 requests in flight at once")
+            && feedback.contains("actual: 104 requests, at most 1 in flight, ")
+            && feedback.contains("ideal: 104 requests, at most 8 in flight, ")
+            && feedback.contains("The same as a picture, to open in a browser: bob.timeline.svg\n"),
         "{feedback}"
     );
     assert_eq!(
         std::fs::read_dir(class.join("feedback")).unwrap().count(),
-        6
+        12
     );
+    // The picture: a bar per request the server saw, a lane per request in
+    // flight; beside the ideal's 104 requests on 8 lanes. Ada's pool of 8
+    // keeps 8 lanes, Bob's loop one, and Fay's empty repository asked nothing.
+    for (student, actual) in [("ada", (104, 8)), ("bob", (104, 1)), ("fay", (0, 0))] {
+        let svg = std::fs::read_to_string(class.join(format!("feedback/{student}.timeline.svg")))
+            .unwrap();
+        assert_eq!(bars_and_lanes(&bars(&svg, "actual")), actual, "{student}");
+        assert_eq!(bars_and_lanes(&bars(&svg, "ideal")), (104, 8), "{student}");
+    }
     // The summary: a line per student, then the class's figures.
     assert!(
         stdout.starts_with("Graded 6 submissions of flags2-threadpool in ")

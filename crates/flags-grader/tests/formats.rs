@@ -21,7 +21,7 @@ fn graded() -> Grade {
     let mut graded = grade(&e, &curl_command("hardcoded"), options(2017)).unwrap();
     assert_eq!((graded.score(), graded.max_score()), (12, 14));
     graded.output = format!(
-        "\x1b[32mstarting\x1b[0m\r\n 10%|█   | 1/10\r100%|████| 10/10\r\n{}",
+        "\x1b[32mstarting\x1b[0m <b>&</b>\r\n 10%|█   | 1/10\r100%|████| 10/10\r\n{}",
         graded.output
     );
     graded
@@ -79,7 +79,10 @@ fn gradescope_results_follow_the_spec() {
     );
     assert_eq!(json["score"], 12);
     assert!(json["execution_time"].is_f64());
-    assert_eq!(json["output_format"], "text");
+    // HTML, so that the timeline and the program's output keep their
+    // columns in <pre> blocks; a test's output is shown in one already.
+    assert_eq!(json["output_format"], "html");
+    assert_eq!(json["test_output_format"], "text");
     let tests = json["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 7);
     for (i, test) in tests.iter().enumerate() {
@@ -108,7 +111,17 @@ fn gradescope_results_follow_the_spec() {
     // What a terminal showed last, without its control characters.
     assert_plain(&json);
     let shown = json["output"].as_str().unwrap();
-    assert!(shown.contains("starting\n100%|████| 10/10\n"), "{shown}");
+    assert!(
+        shown.contains("<pre>starting &lt;b&gt;&amp;&lt;/b&gt;\n100%|████| 10/10\n"),
+        "{shown}"
+    );
+    // The run's timeline beside the ideal, as the text shows it.
+    let drawn = graded.timeline.as_ref().unwrap().text();
+    assert!(
+        drawn.contains("ideal: 104 requests, at most 8 in flight, "),
+        "{drawn}"
+    );
+    assert!(shown.contains(&format!("<pre>{drawn}</pre>")), "{shown}");
     // No absolute path or address leaks into a report.
     let text = json.to_string();
     assert!(

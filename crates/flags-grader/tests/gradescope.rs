@@ -109,7 +109,13 @@ fn a_shell_submission_is_graded_into_results_json() {
     // Graded under the student's name, with a fresh seed shown for --seed.
     let output = results["output"].as_str().unwrap();
     assert!(
-        output.starts_with("flags2-threadpool for gradescope-1234, seed "),
+        output.starts_with("<p>flags2-threadpool for gradescope-1234, seed "),
+        "{results:#}"
+    );
+    // Then its requests beside the ideal schedule, in a monospace block.
+    assert_eq!(results["output_format"], "html");
+    assert!(
+        output.contains("<pre>actual: 104 requests, at most 8 in flight, "),
         "{results:#}"
     );
 }

@@ -60,10 +60,14 @@ fn document(panels: &[(&str, &Timeline)]) -> String {
     let scale = (panels.iter().map(|(_, timeline)| timeline.end()))
         .max()
         .unwrap_or_default();
+    // One height for every in-flight chart, so that 8 against 20 shows.
+    let peak = (panels.iter().map(|(_, timeline)| timeline.peak()))
+        .max()
+        .unwrap_or_default();
     let mut body = String::new();
     let mut y = legend(&mut body);
     for (name, timeline) in panels {
-        y = panel(&mut body, name, timeline, scale, y);
+        y = panel(&mut body, name, timeline, (scale, peak), y);
     }
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{y}\" \
@@ -98,9 +102,16 @@ fn legend(out: &mut String) -> f64 {
     26.0
 }
 
-/// One timeline from `top`: a title, the lanes, the in-flight chart and
-/// the time axis. Returns where the next thing may start.
-fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top: f64) -> f64 {
+/// One timeline from `top`: a title, the lanes, the in-flight chart (as
+/// tall as `peak` in flight) and the time axis, `scale` wide. Returns where
+/// the next thing may start.
+fn panel(
+    out: &mut String,
+    name: &str,
+    timeline: &Timeline,
+    (scale, peak): (Duration, usize),
+    top: f64,
+) -> f64 {
     let x = |t: Duration| LEFT + PLOT * t.as_secs_f64() / scale.as_secs_f64().max(1e-9);
     let _ = writeln!(
         out,
@@ -162,8 +173,8 @@ fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top
     // The in-flight count: a step line, its peak at the top of the chart.
     let busy_top = lane_y(lanes) + 6.0;
     let base = busy_top + BUSY;
-    let peak = timeline.peak().max(1) as f64;
-    let height = |n: usize| base - BUSY * n as f64 / peak;
+    let full = peak.max(1);
+    let height = |n: usize| base - BUSY * n as f64 / full as f64;
     let mut points = Vec::new();
     let mut level = base;
     for (at, n) in timeline.in_flight() {
@@ -174,11 +185,12 @@ fn panel(out: &mut String, name: &str, timeline: &Timeline, scale: Duration, top
     points.push(format!("{:.2},{base:.2}", x(scale)));
     let _ = writeln!(
         out,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"9\">{}</text>\n\
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"9\">{full}</text>\
+         <text x=\"{}\" y=\"{base}\" text-anchor=\"end\" font-size=\"9\">0</text>\n\
          <polyline class=\"in-flight\" points=\"{}\" fill=\"#e8e8e8\" stroke=\"black\"/>",
         LEFT - 4.0,
         busy_top + 8.0,
-        timeline.peak(),
+        LEFT - 4.0,
         points.join(" ")
     );
     let bottom = axis(out, scale, base, &x);

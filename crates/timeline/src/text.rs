@@ -41,9 +41,11 @@ pub fn text(actual: &Timeline, ideal: Option<&Timeline>, width: usize) -> String
     let scale = actual
         .end()
         .max(ideal.map_or(Duration::ZERO, Timeline::end));
-    let mut out = panel("actual", actual, scale, width);
+    // One height for both in-flight rows, so that 8 against 20 shows.
+    let peak = actual.peak().max(ideal.map_or(0, Timeline::peak));
+    let mut out = panel("actual", actual, scale, peak, width);
     if let Some(ideal) = ideal {
-        out += &panel("ideal", ideal, scale, width);
+        out += &panel("ideal", ideal, scale, peak, width);
     }
     let legend: Vec<String> = (Outcome::ALL.iter())
         .map(|&o| format!("{} {}", block(o), o.name()))
@@ -52,8 +54,9 @@ pub fn text(actual: &Timeline, ideal: Option<&Timeline>, width: usize) -> String
     out
 }
 
-/// One timeline: a heading, its lanes, its in-flight row and a time axis.
-fn panel(name: &str, timeline: &Timeline, scale: Duration, width: usize) -> String {
+/// One timeline: a heading, its lanes, its in-flight row (a full block is
+/// `peak` in flight) and a time axis.
+fn panel(name: &str, timeline: &Timeline, scale: Duration, peak: usize, width: usize) -> String {
     let columns = width - PREFIX - 2;
     // The columns from `start` to `end`: at least one, never past the edge.
     let span = |start: Duration, end: Duration| {
@@ -70,12 +73,15 @@ fn panel(name: &str, timeline: &Timeline, scale: Duration, width: usize) -> Stri
     for (request, &lane) in timeline.requests.iter().zip(&timeline.lanes) {
         let mut columns = span(request.start, request.end);
         let row = &mut rows[lane];
-        // A bar right after another in its lane starts with a blank, so
-        // that one request after another shows as separate bars.
-        let follows =
-            row[columns.start] != ' ' || (columns.start > 0 && row[columns.start - 1] != ' ');
-        if columns.len() > 1 && follows {
+        // One request right after another starts with a blank, where it
+        // has the room, so that they show as separate bars. The blank may
+        // take the last column of the bar before, never its only one.
+        let taken = row[columns.start] != ' ';
+        let touches = columns.start > 0 && row[columns.start - 1] != ' ';
+        if columns.len() > 1 && touches {
             row[columns.start] = ' ';
+            columns.start += 1;
+        } else if taken {
             columns.start += 1;
         }
         for column in columns {
@@ -93,7 +99,7 @@ fn panel(name: &str, timeline: &Timeline, scale: Duration, width: usize) -> Stri
             }
         }
     }
-    let peak = timeline.peak().max(1);
+    let peak = peak.max(1);
     let level = |n: usize| match n {
         0 => ' ',
         n => LEVELS[(n * LEVELS.len()).div_ceil(peak) - 1],
@@ -114,6 +120,45 @@ fn panel(name: &str, timeline: &Timeline, scale: Duration, width: usize) -> Stri
 mod tests {
     use super::*;
     use crate::request;
+
+    /// The rows of a panel's lanes and in-flight count, without the frame.
+    fn rows(drawn: &str) -> Vec<String> {
+        (drawn.lines())
+            .filter_map(|line| line.split_once('│'))
+            .map(|(_, row)| row.trim_end_matches('│').to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_busy_lane_of_short_requests_reads_busy() {
+        // 100 requests of 1 ms, one after the other, in 24 columns of 100 ms:
+        // several requests to a column, none may wipe out the one before.
+        let busy = Timeline::new(
+            (0..100)
+                .map(|i| request("x", i, i + 1, Outcome::Ok))
+                .collect(),
+        );
+        let drawn = text(&busy, None, 30);
+        let lane = &rows(&drawn)[0];
+        let blank = lane.chars().filter(|&c| c == ' ').count();
+        assert!(blank <= lane.chars().count() / 2, "\n{drawn}");
+    }
+
+    #[test]
+    fn both_in_flight_rows_share_one_height() {
+        // 2 in flight against an ideal of 4: the run's row is half as tall.
+        let actual = Timeline::new(vec![
+            request("a", 0, 100, Outcome::Ok),
+            request("b", 0, 100, Outcome::Ok),
+        ]);
+        let jobs = [("a", 50), ("b", 50), ("c", 50), ("d", 50)]
+            .map(|(l, ms)| (l.to_owned(), Duration::from_millis(ms), Outcome::Ok));
+        let ideal = Timeline::ideal(&jobs, 4);
+        let drawn = text(&actual, Some(&ideal), 30);
+        let rows = rows(&drawn);
+        assert!(rows[2].starts_with('▄'), "\n{drawn}");
+        assert!(rows[7].starts_with('█'), "\n{drawn}");
+    }
 
     #[test]
     fn a_fixed_schedule_draws_exactly_so() {
