@@ -94,6 +94,9 @@ pub struct Timelines {
     /// exercise that allows up to 8 is set beside the best one lane can
     /// do, and 8 in flight where 20 are asked beside 20 lanes.
     pub workers: usize,
+    /// With a gate, the answers held until this many are in flight: the
+    /// run's first bars are long by design.
+    pub gate: Option<usize>,
 }
 
 impl Timelines {
@@ -105,6 +108,7 @@ impl Timelines {
             actual: from_first_request(served),
             ideal: plan.ideal_timeline_for(codes, workers, timeout, s.names),
             workers,
+            gate: exercise.gated().then_some(s.floor),
         }
     }
 

@@ -397,12 +397,18 @@ impl Exercise {
         plan
     }
 
+    /// Whether the server gates its answers: for a concurrent strategy
+    /// over HTTP (a floor above 1).
+    pub fn gated(&self) -> bool {
+        self.scenario.floor > 1 && self.scenario.numbers.is_none()
+    }
+
     /// The server's gate for a seed: for a concurrent strategy, answers
     /// wait until the floor is in flight, and the last one in flight waits
     /// for a refill. A sequential exercise has none.
     pub fn gate(&self, seed: u64) -> Option<Gate> {
         let s = &self.scenario;
-        (s.floor > 1 && s.numbers.is_none()).then(|| Gate {
+        self.gated().then(|| Gate {
             floor: s.floor,
             ceiling: s.ceiling,
             expected: self

@@ -156,11 +156,20 @@ fn readable(grade: &Grade, picture: Option<&str>) -> String {
 
 /// What the timeline shows, in words: two lines for its heading.
 fn timeline_heading(timelines: &Timelines) -> String {
-    format!(
+    let mut heading = format!(
         "Requests in flight, as the server saw them (a bar from each request's arrival\n\
-         to its answer), and the best schedule of {} at once that the delays allow:",
+         to its answer), and the best schedule of {} at once that the delays allow",
         timelines.workers
-    )
+    );
+    if let Some(floor) = timelines.gate {
+        let _ = write!(
+            heading,
+            ".\nThe server held its first answers until {floor} were in flight, and a while\n\
+             longer to see if more came (the floor and ceiling checks): the first bars are\n\
+             long by design"
+        );
+    }
+    heading + ":"
 }
 
 /// Gradescope's `results.json`: a test per check, named the same for every
