@@ -506,6 +506,7 @@ mod tests {
             actual: timeline::Timeline::default(),
             ideal: timeline::Timeline::default(),
             workers: 8,
+            gate: Some(8),
         });
         let picture = folder.join("Ada_Lovelace.timeline.svg");
         write_feedback(folder, &ada, &[Outcome::Graded(Box::new(graded))]).unwrap();
@@ -519,6 +520,8 @@ mod tests {
             text.contains("to open in a browser: Ada_Lovelace.timeline.svg"),
             "{text}"
         );
+        // The gate's long first bars are explained.
+        assert!(text.contains("held its first answers until 8"), "{text}");
         // Graded again, not built this time: no picture, and none named.
         let not_graded = Outcome::NotGraded("holds no Rust crate".into());
         write_feedback(folder, &ada, &[not_graded]).unwrap();
