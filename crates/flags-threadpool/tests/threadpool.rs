@@ -61,19 +61,10 @@ fn map_runs_twenty_at_once_and_returns_in_submission_order() {
     let done = flags_threadpool::download_many(&config, &pop20()).unwrap();
 
     assert_eq!(done, sorted, "results in submission order");
-    // The server answered in the reverse order, and the client showed each
-    // flag as it landed: not in the order map returns them. (The exact
-    // order of the shows is the machine's scheduling, so not asserted.)
-    let mut answered = server.observations();
-    answered.sort_by_key(|o| o.end());
-    let answered: Vec<String> = answered.iter().map(|o| o.path.clone()).collect();
-    let mut completion = sorted.clone();
-    completion.reverse();
-    let expected: Vec<String> = completion
-        .iter()
-        .map(|&cc| flags_common::flag_url("/flags", cc))
-        .collect();
-    assert_eq!(answered, expected, "answered as the plan says");
+    // The plan answers in the reverse order (its own tests check that), and
+    // the client showed each flag as it landed: not in the order map
+    // returns them. (The exact order of the shows, and of the answers on a
+    // busy machine, is the machine's scheduling, so not asserted.)
     let mut shown = shown.lock().unwrap().clone();
     assert_ne!(shown, done, "shown as each landed, not in submission order");
     shown.sort();
