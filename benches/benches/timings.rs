@@ -112,22 +112,7 @@ const FLAGS_ASYNCIO: Variant = Variant {
     run: |env, codes, _| {
         let config = env.chapter1();
         env.runtime
-            .block_on(flags_asyncio::supervisor(&config, codes, None))
-            .expect("no faults in this scenario");
-    },
-};
-
-/// The bounded variant's `--max-concurrency` in the benchmarks.
-const ASYNCIO_LIMIT: usize = 10;
-
-const FLAGS_ASYNCIO_BOUNDED: Variant = Variant {
-    name: "flags-asyncio-bounded",
-    concurrency: |n| ASYNCIO_LIMIT.min(n),
-    codes: all,
-    run: |env, codes, limit| {
-        let config = env.chapter1();
-        env.runtime
-            .block_on(flags_asyncio::supervisor(&config, codes, Some(limit)))
+            .block_on(flags_asyncio::supervisor(&config, codes))
             .expect("no faults in this scenario");
     },
 };
@@ -360,7 +345,6 @@ fn main() -> ExitCode {
         &FLAGS_THREADPOOL,
         &FLAGS_THREADPOOL_FUTURES,
         &FLAGS_ASYNCIO,
-        &FLAGS_ASYNCIO_BOUNDED,
         &FLAGS2_SEQUENTIAL,
         &FLAGS2_THREADPOOL,
         &FLAGS2_ASYNCIO,
@@ -372,7 +356,6 @@ fn main() -> ExitCode {
         &FLAGS_THREADPOOL,
         &FLAGS_THREADPOOL_FUTURES,
         &FLAGS_ASYNCIO,
-        &FLAGS_ASYNCIO_BOUNDED,
         &FLAGS2_THREADPOOL,
         &FLAGS2_ASYNCIO,
     ]);

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! $ cargo run -p benches --example redraw-timings
-//! Wrote docs/src/timings.svg from the 31 rows of docs/src/timings.md
+//! Wrote docs/src/timings.svg from the 25 rows of docs/src/timings.md
 //! ```
 
 use std::path::Path;

@@ -116,6 +116,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 ///
 /// Dropping it, or calling [`Executor::shutdown`], waits for every submitted
 /// call to finish, as Python's `with executor:` block does on exit.
+///
+#[doc = include_str!("send_static.md")]
 #[derive(Debug)]
 pub struct Executor {
     pool: rayon::ThreadPool,

@@ -22,9 +22,12 @@
 //! - **Each request noted**, for `--timeline`, when the client has a
 //!   [`Recorder`] ([`Client::recording`]): its start, end and outcome.
 //!
+//! A request reads as reqwest's: `client.get(url).send()?.error_for_status()?`,
+//! then the body, with `.body_within_deadline(Expect::Gif)` where reqwest
+//! has `.bytes()`: the whole body within what is left of the deadline.
 //! The blocking client is the async one, driven from the calling thread on
 //! a small runtime of its own, as reqwest's blocking client is: the calling
-//! thread blocks until its request is done, and that wait has a deadline and
+//! thread blocks until each step is done, and that wait has a deadline and
 //! a stop switch.
 
 use std::sync::Arc;
@@ -239,12 +242,17 @@ pub fn reason_phrase(status: u16) -> &'static str {
 }
 
 /// One line that says how to get a server when none answered at `site`.
-pub fn unreachable_hint(site: &Site) -> String {
+pub fn unreachable_hint(site: &Site, builtin: bool) -> String {
     if site.is_loopback() {
         format!(
             "could not reach {}: start the test servers with `just serve` \
-             (or `cargo run -p mock-server`), or leave out --server to use the built-in one",
-            site.shown_url()
+             (or `cargo run -p mock-server`){}",
+            site.shown_url(),
+            if builtin {
+                ", or leave out --server to use the built-in one"
+            } else {
+                ""
+            }
         )
     } else {
         format!(
@@ -265,8 +273,8 @@ pub struct Client {
     timeline: Option<Recorder>,
 }
 
-/// A blocking client: [`fetch_blocking`] returns when the request is done,
-/// failed, timed out or stopped. Cloning it is cheap and shares the pool.
+/// A blocking client: each call returns when its step of the request is
+/// done, failed, timed out or stopped. Cloning it is cheap and shares the pool.
 /// Use it from plain threads, never from inside an async task.
 #[derive(Debug, Clone)]
 pub struct BlockingClient {
@@ -347,41 +355,183 @@ pub fn blocking_client(
     })
 }
 
-// ANCHOR: fetch
-/// GETs `url` and returns the body: the book's `requests.get(url)`,
-/// `raise_for_status()` and `.content`, within one deadline for the whole
-/// request, unless the run stops first.
-pub async fn fetch(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
-    let deadline = tokio::time::Instant::now() + client.timeout;
-    let request = tokio::time::timeout_at(deadline, get(client, url, expect));
+/// A GET about to be sent: [`Client::get`]'s, sent by [`Request::send`].
+#[derive(Debug)]
+pub struct Request<'a> {
+    client: &'a Client,
+    url: &'a str,
+}
+
+/// An answer whose headers have come; its body has not been read yet.
+/// The request's deadline still runs: [`Response::body_within_deadline`]
+/// reads the body before it.
+#[derive(Debug)]
+pub struct Response {
+    inner: reqwest::Response,
+    url: String,
+    deadline: tokio::time::Instant,
+    stop: Stop,
+    note: Option<Note>,
+}
+
+impl Client {
+    /// Starts a GET of `url`, as reqwest's `client.get(url)` does.
+    pub fn get<'a>(&'a self, url: &'a str) -> Request<'a> {
+        Request { client: self, url }
+    }
+}
+
+impl Request<'_> {
+    /// Sends the request and waits for the answer's headers: reqwest's
+    /// `send()`, with the client timeout started for the whole request
+    /// (body included), and the run's stop switch.
+    pub async fn send(self) -> Result<Response, FetchError> {
+        let Request { client, url } = self;
+        let deadline = tokio::time::Instant::now() + client.timeout;
+        let note = client.timeline.as_ref().map(|timeline| Note {
+            timeline: timeline.clone(),
+            label: label(url),
+            start: timeline.now(),
+            stop: client.stop.clone(),
+            outcome: None,
+        });
+        let request = client
+            .inner
+            .get(url)
+            .header(ACCEPT_ENCODING, "identity")
+            .send();
+        let sent = within(deadline, &client.stop, url, async {
+            request.await.map_err(|e| FetchError::from_reqwest(e, url))
+        })
+        .await;
+        match sent {
+            Ok(inner) => Ok(Response {
+                inner,
+                url: url.to_owned(),
+                deadline,
+                stop: client.stop.clone(),
+                note,
+            }),
+            Err(err) => Err(noted(note, err)),
+        }
+    }
+}
+
+impl Response {
+    /// The answer itself if its status is a success, else the error:
+    /// reqwest's `error_for_status()`, the book's `raise_for_status()`.
+    pub fn error_for_status(self) -> Result<Response, FetchError> {
+        match check_status(self.inner.status(), &self.url) {
+            Ok(()) => Ok(self),
+            Err(err) => Err(noted(self.note, err)),
+        }
+    }
+
+    /// Reads the whole body before the request's deadline, unless the run
+    /// stops first: reqwest's `bytes()`, with the checks a flag needs (plain
+    /// bytes, a size cap, a GIF's signature for [`Expect::Gif`]).
+    pub async fn body_within_deadline(mut self, expect: Expect) -> Result<Bytes, FetchError> {
+        let note = self.note.take();
+        let (deadline, stop, url) = (self.deadline, self.stop.clone(), self.url.clone());
+        let body = within(deadline, &stop, &url, read_body(self, expect)).await;
+        match body {
+            Ok(body) => {
+                if let Some(mut note) = note {
+                    note.outcome = Some(Outcome::Ok);
+                }
+                Ok(body)
+            }
+            Err(err) => Err(noted(note, err)),
+        }
+    }
+}
+
+// ANCHOR: within
+/// Runs one step of a request (sending it, reading its body) until the
+/// request's deadline, unless the run stops first.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    stop: &Stop,
+    url: &str,
+    step: impl Future<Output = Result<T, FetchError>>,
+) -> Result<T, FetchError> {
     tokio::select! {
         // A stopped run starts no request at all.
         biased;
-        () = client.stop.stopped() => Err(FetchError::Interrupted { url: redact(url) }),
-        done = request => done.unwrap_or_else(|_| Err(FetchError::Timeout { url: redact(url) })),
+        () = stop.stopped() => Err(FetchError::Interrupted { url: redact(url) }),
+        done = tokio::time::timeout_at(deadline, step) => {
+            done.unwrap_or_else(|_| Err(FetchError::Timeout { url: redact(url) }))
+        }
     }
 }
-// ANCHOR_END: fetch
+// ANCHOR_END: within
+
+/// The body, checked: encoding, size, a GIF's signature.
+async fn read_body(response: Response, expect: Expect) -> Result<Bytes, FetchError> {
+    let Response {
+        inner: mut resp,
+        url,
+        ..
+    } = response;
+    let url = url.as_str();
+    let status = resp.status();
+    check_encoding(resp.headers(), url)?;
+    let too_large = || FetchError::TooLarge {
+        expect,
+        url: redact(url),
+    };
+    if (resp.content_length()).is_some_and(|n| n > expect.max_bytes() as u64) {
+        return Err(too_large());
+    }
+    let headers = resp.headers().clone();
+    let mut body = Vec::new();
+    while let Some(chunk) = (resp.chunk().await).map_err(|e| FetchError::from_reqwest(e, url))? {
+        if body.len() + chunk.len() > expect.max_bytes() {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if expect == Expect::Gif {
+        check_gif(status, &headers, &body, url)?;
+    }
+    Ok(Bytes::from(body))
+}
 
 /// A request on the run's timeline, noted when it ends however it ends:
-/// with its result, or dropped by the deadline (a stall) or the stop switch.
-struct Note<'a> {
-    timeline: &'a Recorder,
-    url: &'a str,
+/// with its outcome, or dropped by the deadline (a stall) or the stop
+/// switch.
+#[derive(Debug)]
+struct Note {
+    timeline: Recorder,
+    label: String,
     start: Duration,
-    stop: &'a Stop,
+    stop: Stop,
     outcome: Option<Outcome>,
 }
 
-impl Drop for Note<'_> {
+impl Drop for Note {
     fn drop(&mut self) {
         let dropped = match self.stop.is_stopped() {
             true => Outcome::Error,
             false => Outcome::Stall,
         };
         let outcome = self.outcome.unwrap_or(dropped);
-        self.timeline.record(label(self.url), self.start, outcome);
+        self.timeline
+            .record(std::mem::take(&mut self.label), self.start, outcome);
     }
+}
+
+/// Notes how a request failed, as a timeline colours it (a timeout is a
+/// server that stalled), and hands the error on.
+fn noted(note: Option<Note>, err: FetchError) -> FetchError {
+    if let Some(mut note) = note {
+        note.outcome = Some(match &err {
+            err if err.is_not_found() => Outcome::NotFound,
+            FetchError::Timeout { .. } => Outcome::Stall,
+            _ => Outcome::Error,
+        });
+    }
+    err
 }
 
 /// A request's name on a timeline: the last two steps of its path,
@@ -395,86 +545,67 @@ fn label(url: &str) -> String {
     }
 }
 
-/// How a request ended, as a timeline colours it: a timeout is a server
-/// that stalled.
-fn outcome(result: &Result<Bytes, FetchError>) -> Outcome {
-    match result {
-        Ok(_) => Outcome::Ok,
-        Err(err) if err.is_not_found() => Outcome::NotFound,
-        Err(FetchError::Timeout { .. }) => Outcome::Stall,
-        Err(_) => Outcome::Error,
+/// [`Request`]'s blocking twin: [`BlockingClient::get`]'s.
+#[derive(Debug)]
+pub struct BlockingRequest<'a> {
+    request: Request<'a>,
+    runtime: &'a Arc<Background>,
+}
+
+/// [`Response`]'s blocking twin.
+#[derive(Debug)]
+pub struct BlockingResponse {
+    inner: Response,
+    runtime: Arc<Background>,
+}
+
+impl Background {
+    /// Runs `future` on the client's runtime; the calling thread waits.
+    fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
+        let runtime =
+            (self.0.as_ref()).expect("the runtime is taken only when the client is dropped");
+        runtime.block_on(future)
     }
 }
 
-/// The blocking twin of [`fetch`]: the calling thread waits for it.
-pub fn fetch_blocking(
-    client: &BlockingClient,
-    url: &str,
-    expect: Expect,
-) -> Result<Bytes, FetchError> {
-    let runtime = client
-        .runtime
-        .0
-        .as_ref()
-        .expect("the runtime is taken only when the client is dropped");
-    runtime.block_on(fetch(&client.client, url, expect))
-}
-
-/// The request itself, without the deadline; noted on the client's
-/// timeline, if it has one.
-async fn get(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
-    let Some(timeline) = &client.timeline else {
-        return get_body(client, url, expect).await;
-    };
-    let mut note = Note {
-        timeline,
-        url,
-        start: timeline.now(),
-        stop: &client.stop,
-        outcome: None,
-    };
-    let result = get_body(client, url, expect).await;
-    note.outcome = Some(outcome(&result));
-    result
-}
-
-/// The request and its checks: status, encoding, size, a GIF's signature.
-async fn get_body(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
-    let fail = |e| FetchError::from_reqwest(e, url);
-    let mut resp = client
-        .inner
-        .get(url)
-        .header(ACCEPT_ENCODING, "identity")
-        .send()
-        .await
-        .map_err(fail)?;
-    let status = resp.status();
-    check_status(status, url)?;
-    check_encoding(resp.headers(), url)?;
-    if resp
-        .content_length()
-        .is_some_and(|n| n > expect.max_bytes() as u64)
-    {
-        return Err(FetchError::TooLarge {
-            expect,
-            url: redact(url),
-        });
-    }
-    let headers = resp.headers().clone();
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(fail)? {
-        if body.len() + chunk.len() > expect.max_bytes() {
-            return Err(FetchError::TooLarge {
-                expect,
-                url: redact(url),
-            });
+impl BlockingClient {
+    /// Starts a GET of `url`, as reqwest's `client.get(url)` does.
+    pub fn get<'a>(&'a self, url: &'a str) -> BlockingRequest<'a> {
+        BlockingRequest {
+            request: self.client.get(url),
+            runtime: &self.runtime,
         }
-        body.extend_from_slice(&chunk);
     }
-    if expect == Expect::Gif {
-        check_gif(status, &headers, &body, url)?;
+}
+
+impl BlockingRequest<'_> {
+    /// Sends the request; the thread waits for the answer's headers. See
+    /// [`Request::send`].
+    pub fn send(self) -> Result<BlockingResponse, FetchError> {
+        let inner = self.runtime.block_on(self.request.send())?;
+        Ok(BlockingResponse {
+            inner,
+            runtime: Arc::clone(self.runtime),
+        })
     }
-    Ok(Bytes::from(body))
+}
+
+impl BlockingResponse {
+    /// See [`Response::error_for_status`].
+    pub fn error_for_status(self) -> Result<BlockingResponse, FetchError> {
+        let BlockingResponse { inner, runtime } = self;
+        Ok(BlockingResponse {
+            inner: inner.error_for_status()?,
+            runtime,
+        })
+    }
+
+    /// Reads the whole body before the request's deadline; the thread
+    /// waits. See [`Response::body_within_deadline`].
+    pub fn body_within_deadline(self, expect: Expect) -> Result<Bytes, FetchError> {
+        let BlockingResponse { inner, runtime } = self;
+        runtime.block_on(inner.body_within_deadline(expect))
+    }
 }
 
 fn check_status(status: reqwest::StatusCode, url: &str) -> Result<(), FetchError> {
@@ -571,10 +702,14 @@ mod tests {
 
     #[test]
     fn the_hint_says_how_to_start_a_server() {
-        let hint = unreachable_hint(&Site::from(crate::Server::Delay));
+        let hint = unreachable_hint(&Site::from(crate::Server::Delay), true);
         assert!(hint.contains("http://localhost:8001/flags"), "{hint}");
         assert!(hint.contains("just serve"), "{hint}");
         assert!(hint.contains("cargo run -p mock-server"), "{hint}");
+        assert!(hint.contains("the built-in one"), "{hint}");
+        // Built without the built-in server, it is not offered.
+        let hint = unreachable_hint(&Site::from(crate::Server::Delay), false);
+        assert!(!hint.contains("built-in"), "{hint}");
     }
 
     #[test]

@@ -39,5 +39,7 @@ pub use report::{DownloadStatus, Tally, final_report, initial_report};
 pub use save::{
     DEST_DIR, SaveError, downloaded_in, flag_filename, main, prepare_dest, save_flag, show,
 };
-pub use server::{Server, ServerError, Site, flag_url, is_loopback, redact, refuse_timeline};
+pub use server::{
+    NO_BUILTIN_SERVER, Server, ServerError, Site, flag_url, is_loopback, redact, refuse_timeline,
+};
 pub use stop::{Stop, StopReason, on_signals};

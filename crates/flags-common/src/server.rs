@@ -201,6 +201,13 @@ impl From<Server> for Site {
     }
 }
 
+/// What a lesson binary built without its `builtin-server` feature says
+/// when no `--server` is given: it has no test server of its own.
+pub const NO_BUILTIN_SERVER: &str = "no --server given, and this binary was built without \
+     its built-in test server (the `builtin-server` feature). Start the test servers with \
+     `cargo run -p mock-server` and pass --server DELAY (or LOCAL, ERROR, a URL), or build \
+     with the default features to get the built-in one back";
+
 /// Why `--timeline` cannot be honoured against `site`, if it cannot: the
 /// book's public site is never loaded more, not even to draw it.
 pub fn refuse_timeline(site: &Site, timeline: Option<&timeline::Target>) -> Option<String> {

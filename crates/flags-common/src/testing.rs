@@ -70,6 +70,17 @@ impl Fault {
             Fault::Unavailable => "HTTP error 503 - Service Unavailable",
         }
     }
+
+    /// The `--timeout` a client meets this fault with: half a second where
+    /// the timeout is the defence (a stall, a trickle), so that the test is
+    /// quick; a minute for every other fault, so that a busy machine never
+    /// times out before the fault is met.
+    pub fn timeout(self) -> &'static str {
+        match self {
+            Fault::Trickle(_) | Fault::Stall => "0.5",
+            _ => "60",
+        }
+    }
 }
 
 /// How a [`HostileServer`] behaves: built, then [`Hostile::start`]ed.
@@ -726,12 +737,14 @@ pub fn flags2_command(bin: &str, server: &HostileServer, dest: &Path) -> Command
 }
 
 /// Asserts what a chapter-1 binary must do when every flag meets `fault`
-/// (with a 0.5 s timeout): stop at the first error, say which flag and what happened, exit 1,
+/// (with [`Fault::timeout`]): stop at the first error, say which flag and what happened, exit 1,
 /// end (under the hang guard), and leave the folder empty.
 pub fn chapter1_meets(bin: &str, fault: Fault) {
     let server = Hostile::new(fault).start();
     let dest = tempfile::tempdir().expect("a temporary folder");
-    let ran = run_guarded(chapter1_command(bin, &server, dest.path()).args(["--timeout", "0.5"]));
+    let ran = run_guarded(
+        chapter1_command(bin, &server, dest.path()).args(["--timeout", fault.timeout()]),
+    );
     let name = bin.rsplit('/').next().unwrap_or(bin);
     assert_eq!(ran.code, Some(1), "{name} {fault:?}: {}", ran.stderr);
     let first = ran.stderr.lines().next().unwrap_or_default();
@@ -758,7 +771,7 @@ pub fn chapter1_meets(bin: &str, fault: Fault) {
 }
 
 /// Asserts what a flags2 binary must do when every flag meets `fault`
-/// (with a 0.5 s timeout): count each as an error, with the fault's message in its verbose line,
+/// (with [`Fault::timeout`]): count each as an error, with the fault's message in its verbose line,
 /// finish the run with exit status 0 (errors are outcomes, as in the book),
 /// and save nothing.
 pub fn flags2_meets(bin: &str, fault: Fault) {
@@ -766,7 +779,7 @@ pub fn flags2_meets(bin: &str, fault: Fault) {
     let dest = tempfile::tempdir().expect("a temporary folder");
     let ran = run_guarded(flags2_command(bin, &server, dest.path()).args([
         "--timeout",
-        "0.5",
+        fault.timeout(),
         "-v",
         "-m",
         "3",

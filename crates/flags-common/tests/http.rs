@@ -6,8 +6,9 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
+use bytes::Bytes;
 use flags_common::http::{
-    Expect, MAX_FLAG_BYTES, async_client, blocking_client, fetch, fetch_blocking,
+    BlockingClient, Client, Expect, MAX_FLAG_BYTES, async_client, blocking_client,
 };
 use flags_common::testing::{Fault, Hostile, gif};
 use flags_common::{FetchError, Stop, StopReason};
@@ -29,6 +30,18 @@ async fn serve(template: ResponseTemplate) -> MockServer {
 
 fn a_gif() -> Vec<u8> {
     gif("bd")
+}
+
+/// A GET as the variants write it: request, status, body.
+async fn fetch(client: &Client, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
+    let resp = client.get(url).send().await?.error_for_status()?;
+    resp.body_within_deadline(expect).await
+}
+
+/// The blocking twin of [`fetch`].
+fn fetch_blocking(client: &BlockingClient, url: &str, expect: Expect) -> Result<Bytes, FetchError> {
+    let resp = client.get(url).send()?.error_for_status()?;
+    resp.body_within_deadline(expect)
 }
 
 /// Fetches `url` with both clients and checks they agree.

@@ -10,6 +10,7 @@ use clap::Parser;
 use flags_common::{
     Code, DEST_DIR, FetchError, SaveError, Site, Stop, StopReason, http, on_signals, prepare_dest,
 };
+#[cfg(feature = "builtin-server")]
 use mock_server::{Plan, Preset, TestServer};
 use timeline::{Recorder, Target};
 
@@ -146,7 +147,8 @@ impl DownloadError {
 #[command(version)]
 pub struct Args {
     /// LOCAL, DELAY, ERROR, REMOTE (any case) or a base URL such as
-    /// http://127.0.0.1:8001/flags. Default: a built-in test server.
+    /// http://127.0.0.1:8001/flags. Default: a built-in test server (when
+    /// built with the default `builtin-server` feature).
     #[arg(long, short, value_parser = Site::parse)]
     pub server: Option<Site>,
     /// The folder to save the flags in.
@@ -163,6 +165,7 @@ pub struct Args {
 
 /// The built-in server's plan: DELAY-like, a fixed 100 ms a flag, no faults,
 /// so that the contrast between the variants shows and every run is alike.
+#[cfg(feature = "builtin-server")]
 pub fn default_plan() -> Plan {
     Plan::preset(Preset::Delay)
         .delay(Duration::from_millis(100))
@@ -213,14 +216,11 @@ pub fn run(
         return ExitCode::from(2);
     }
     // Kept alive until the end of `main`: dropping it stops the server.
-    let mut _server = None;
-    let site = match args.server {
-        Some(site) => site,
-        None => {
-            let server = TestServer::start_builtin(default_plan());
-            let site = server.site();
-            _server = Some(server);
-            site
+    let (site, builtin) = match site_or_builtin(args.server) {
+        Ok(started) => started,
+        Err(missing) => {
+            eprintln!("error: {missing}");
+            return ExitCode::from(2);
         }
     };
     let mut config = Config::new(site, args.dest);
@@ -247,7 +247,10 @@ pub fn run(
             config.stop.print("\n");
             eprintln!("error: {err}");
             if err.is_connect() {
-                eprintln!("{}", http::unreachable_hint(&config.site));
+                eprintln!(
+                    "{}",
+                    http::unreachable_hint(&config.site, cfg!(feature = "builtin-server"))
+                );
             } else if matches!(err, DownloadError::Fetch { .. }) {
                 eprintln!(
                     "(chapter 1 stops at the first error, as the book's scripts do; flags2 counts errors and goes on)"
@@ -262,9 +265,7 @@ pub fn run(
     let drawn = match (&args.timeline, &config.timeline) {
         (Some(target), Some(recorded)) => {
             let actual = recorded.timeline();
-            let ideal = _server
-                .as_ref()
-                .map(|server| ideal_beside(server.plan(), &actual, config.timeout));
+            let ideal = ideal_beside(builtin.as_ref(), &actual, config.timeout);
             target.draw(&actual, ideal.as_ref())
         }
         _ => Ok(()),
@@ -278,12 +279,56 @@ pub fn run(
     }
 }
 
+/// The site `--server` names, or else a built-in test server, started
+/// here and returned with it: dropping it stops the server.
+#[cfg(feature = "builtin-server")]
+fn site_or_builtin(server: Option<Site>) -> Result<(Site, Option<TestServer>), &'static str> {
+    Ok(match server {
+        Some(site) => (site, None),
+        None => {
+            let server = TestServer::start_builtin(default_plan());
+            (server.site(), Some(server))
+        }
+    })
+}
+
+/// Built without the test server: `--server` is required.
+#[cfg(not(feature = "builtin-server"))]
+fn site_or_builtin(server: Option<Site>) -> Result<(Site, Option<NoServer>), &'static str> {
+    server
+        .map(|site| (site, None))
+        .ok_or(flags_common::NO_BUILTIN_SERVER)
+}
+
+/// The built-in server that a build without it never has.
+#[cfg(not(feature = "builtin-server"))]
+enum NoServer {}
+
 /// The built-in server's ideal schedule for the flags `actual` asked for,
 /// in the order it asked, at the most it kept in flight: the best that this
 /// variant's concurrency allows (a chapter-1 run does not know its own).
-fn ideal_beside(plan: &Plan, actual: &timeline::Timeline, timeout: Duration) -> timeline::Timeline {
+#[cfg(feature = "builtin-server")]
+fn ideal_beside(
+    builtin: Option<&TestServer>,
+    actual: &timeline::Timeline,
+    timeout: Duration,
+) -> Option<timeline::Timeline> {
     let codes: Vec<Code> = (actual.requests.iter())
         .filter_map(|request| Code::parse(request.label.split('/').next()?).ok())
         .collect();
-    plan.ideal_timeline(&codes, actual.peak(), timeout)
+    Some(
+        builtin?
+            .plan()
+            .ideal_timeline(&codes, actual.peak(), timeout),
+    )
+}
+
+/// No built-in server, no ideal to draw beside.
+#[cfg(not(feature = "builtin-server"))]
+fn ideal_beside(
+    _: Option<&NoServer>,
+    _: &timeline::Timeline,
+    _: Duration,
+) -> Option<timeline::Timeline> {
+    None
 }

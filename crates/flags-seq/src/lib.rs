@@ -2,10 +2,12 @@
 //!
 //! Ports the book's `flags.py`, the chapter's baseline: download the flags
 //! of the 20 most populous countries one at a time, each request waiting for
-//! the previous one to finish. The thread-pool and async variants import
-//! [`get_flag`], [`download_one`] and [`main`] from here, as the book's
-//! scripts do `from flags import save_flag, get_flag, main`, so the diff
-//! between two variants is only how they schedule `download_one`.
+//! the previous one to finish. The thread-pool variants import
+//! [`download_one`] (and with it [`get_flag`]) and [`main`] from here, as
+//! the book's scripts do `from flags import save_flag, get_flag, main`, so
+//! the diff between two variants is only how they schedule `download_one`.
+//! The async variant writes `async` twins of the first two and imports
+//! [`main`], as `flags_asyncio.py` does.
 //!
 //! The book's chapter: *Sequential downloads* (`docs/src/sequential.md`; `just book` builds it).
 //!
@@ -30,31 +32,34 @@
 mod chapter1;
 
 use bytes::Bytes;
-use flags_common::http::{self, BlockingClient, Expect};
+use flags_common::http::{BlockingClient as Client, Expect};
 use flags_common::{Code, FetchError, flag_filename, flag_url, save_flag};
 
-pub use chapter1::{Args, Config, DownloadError, default_plan, main, run};
+#[cfg(feature = "builtin-server")]
+pub use chapter1::default_plan;
+pub use chapter1::{Args, Config, DownloadError, main, run};
 
 // ANCHOR: get_flag
 /// Downloads one flag: the book's `get_flag`. The thread waits until the
 /// flag is here, or the request failed. A 404, a timeout, a refused
 /// connection or a body that is not a GIF comes back as an error; chapter 1
 /// does not try to recover.
-pub fn get_flag(client: &BlockingClient, base_url: &str, cc: Code) -> Result<Bytes, FetchError> {
-    http::fetch_blocking(client, &flag_url(base_url, cc), Expect::Gif)
+pub fn get_flag(config: &Config, client: &Client, cc: Code) -> Result<Bytes, FetchError> {
+    let url = flag_url(&config.site.base_url, cc);
+    let resp = client.get(&url).send()?.error_for_status()?;
+    // Not reqwest's `resp.bytes()`: its blocking client times each read,
+    // not the whole body, and a flag sent one byte a second held it 99 s
+    // against a 3.1 s timeout. The body must come within the request's
+    // deadline, and it must be a GIF.
+    resp.body_within_deadline(Expect::Gif)
 }
 // ANCHOR_END: get_flag
 
 // ANCHOR: download_one
 /// Downloads and saves one flag, then shows its code: the unit of work that
 /// every variant schedules in its own way. Returns the code.
-pub fn download_one(
-    config: &Config,
-    client: &BlockingClient,
-    cc: Code,
-) -> Result<Code, DownloadError> {
-    let image =
-        get_flag(client, &config.site.base_url, cc).map_err(|e| DownloadError::fetch(cc, e))?;
+pub fn download_one(config: &Config, client: &Client, cc: Code) -> Result<Code, DownloadError> {
+    let image = get_flag(config, client, cc).map_err(|e| DownloadError::fetch(cc, e))?;
     save_flag(&image, &config.dest_dir, &flag_filename(cc))
         .map_err(|e| DownloadError::save(cc, e))?;
     config.show(cc);

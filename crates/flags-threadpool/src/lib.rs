@@ -14,6 +14,12 @@
 //!   `as_completed` on [`concurrent_futures`], over five codes and three
 //!   workers, printing each future as it is scheduled and as it completes.
 //!
+//! And the same downloads with Rust's own tools, in *Rust's own tools*
+//! (`docs/src/rust-tools.md`): [`scoped::download_many`] on
+//! `std::thread::scope` (`--bin flags-threadpool-scoped`), and
+//! [`channel::download_many`], an `mpsc` channel as `as_completed`
+//! (`--bin flags-threadpool-channel`).
+//!
 //! ```text
 //! $ cargo run -p flags-threadpool
 //! Using the built-in test server at http://127.0.0.1:33457/flags: DELAY preset, seed 1: delay 100 ms; no faults
@@ -27,7 +33,9 @@
 //! is why threads help there too.)
 #![deny(missing_docs)]
 
+pub mod channel;
 pub mod futures;
+pub mod scoped;
 
 use flags_common::Code;
 use flags_seq::{Config, DownloadError, download_one};

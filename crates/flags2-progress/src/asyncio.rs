@@ -3,11 +3,12 @@
 //! are saved off the loop; a progress bar over the futures as they finish.
 
 use bytes::Bytes;
-use flags_common::http::{self, Client, Expect};
+use flags_common::http::{Client, Expect};
 use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, redact};
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
 
+use crate::sequential::count;
 use crate::{Config, Flags2Error, parse_country};
 
 /// The default `--max_req`: 5 requests in flight.
@@ -16,8 +17,9 @@ pub const DEFAULT_CONCUR_REQ: usize = 5;
 pub const MAX_CONCUR_REQ: usize = 1000;
 
 // ANCHOR: get_flag
-/// GETs `url` without blocking the loop, retrying transient failures. The
-/// wait before a retry ends early if the run stops.
+/// GETs `url` without blocking the loop: the book's `client.get`,
+/// `raise_for_status()` and `.content`, tried again as `--retries` allows.
+/// The wait before a retry ends early if the run stops.
 async fn fetch(
     config: &Config,
     client: &Client,
@@ -25,9 +27,14 @@ async fn fetch(
     url: &str,
     expect: Expect,
 ) -> Result<Bytes, FetchError> {
+    let get = async || {
+        let resp = client.get(url).send().await?.error_for_status()?;
+        // As in chapter 1: the body within the request's deadline.
+        resp.body_within_deadline(expect).await
+    };
     let mut attempt = 0;
     loop {
-        match http::fetch(client, url, expect).await {
+        match get().await {
             Err(err) => match config.retry_wait(cc, attempt, &err) {
                 Some(wait) if config.stop.pause(wait).await => {}
                 Some(_) => return Err(FetchError::Interrupted { url: redact(url) }),
@@ -123,7 +130,7 @@ pub async fn supervisor(
     let bar = config.progress_bar(cc_list.len());
     let mut counter = Tally::default();
     while let Some((cc, result)) = to_do.next().await {
-        config.count(&mut counter, cc, result);
+        count(config, &mut counter, cc, result);
         bar.inc(1);
     }
     bar.abandon(); // left on screen, as tqdm leaves its bar

@@ -11,6 +11,7 @@ use flags_common::{
     Code, DEST_DIR, Site, Stop, StopReason, Tally, expand_cc_args, final_report, http,
     initial_report, on_signals, prepare_dest,
 };
+#[cfg(feature = "builtin-server")]
 use mock_server::{Plan, Preset, TestServer};
 use timeline::{Recorder, Target};
 
@@ -47,7 +48,7 @@ struct Cli {
         allow_negative_numbers = true
     )]
     max_req: Option<i64>,
-    /// Server to hit: one of DELAY, ERROR, LOCAL, REMOTE, or a URL [default: a built-in test server]
+    /// Server to hit: one of DELAY, ERROR, LOCAL, REMOTE, or a URL [default: a built-in test server, if built with it]
     #[arg(short, long, value_name = "LABEL")]
     server: Option<String>,
     /// Output detailed progress info
@@ -81,6 +82,7 @@ struct UsageError(String);
 
 /// The built-in server's plan: the ERROR preset with short delays, so that
 /// a first run shows a progress bar, some errors and the report quickly.
+#[cfg(feature = "builtin-server")]
 pub fn default_plan() -> Plan {
     Plan::preset(Preset::Error)
         .delay(Duration::from_millis(50))
@@ -117,8 +119,8 @@ pub fn main(
         eprintln!("warning: Ctrl-C and SIGTERM will kill the run outright ({err})");
     }
     // Kept alive until the end: dropping it stops the built-in server.
-    let mut _server = None;
-    let prepared = prepare(cli, default_concur_req, max_concur_req, &mut _server);
+    let mut builtin = None;
+    let prepared = prepare(cli, default_concur_req, max_concur_req, &mut builtin);
     let (mut config, cc_list, actual_req, target) = match prepared {
         Ok(prepared) => prepared,
         Err(UsageError(msg)) => {
@@ -149,11 +151,7 @@ pub fn main(
         return code;
     }
     // The built-in server's plan gives the ideal schedule to draw beside.
-    let ideal = (_server.as_ref()).map(|server| {
-        server
-            .plan()
-            .ideal_timeline(&cc_list, actual_req, config.timeout)
-    });
+    let ideal = ideal_beside(builtin.as_ref(), &cc_list, actual_req, config.timeout);
     match target.draw(&timeline.timeline(), ideal.as_ref()) {
         Ok(()) => code,
         Err(err) => {
@@ -168,7 +166,10 @@ fn report(config: &Config, cc_list: &[Code], counter: &Tally, elapsed: Duration)
     let stop = &config.stop;
     stop.print(&final_report(counter, elapsed));
     if counter.total() > 0 && config.unreachable() == counter.total() {
-        stop.print(&format!("{}\n", http::unreachable_hint(&config.site)));
+        stop.print(&format!(
+            "{}\n",
+            http::unreachable_hint(&config.site, cfg!(feature = "builtin-server"))
+        ));
     }
     let not_done = cc_list.len() - counter.total();
     match stop.reason() {
@@ -206,7 +207,7 @@ fn prepare(
     cli: Cli,
     default_concur_req: usize,
     max_concur_req: usize,
-    server: &mut Option<TestServer>,
+    builtin: &mut Option<Builtin>,
 ) -> Result<(Config, Vec<Code>, usize, Option<Target>), UsageError> {
     let max_req = cli.max_req.unwrap_or(default_concur_req as i64);
     if max_req < 1 {
@@ -256,12 +257,10 @@ fn prepare(
         ),
         Err(err) => return Err(UsageError(err.to_string())),
     }
-    let site = site.unwrap_or_else(|| {
-        let started = TestServer::start_builtin(default_plan());
-        let site = started.site();
-        *server = Some(started);
-        site
-    });
+    let site = match site {
+        Some(site) => site,
+        None => start_builtin(builtin).map_err(|missing| UsageError(missing.to_owned()))?,
+    };
     let max_req = usize::try_from(max_req).unwrap_or(usize::MAX);
     let actual_req = concurrency(&site, max_req, max_concur_req, cc_list.len());
     let mut config = Config::new(site, cli.dest);
@@ -272,6 +271,51 @@ fn prepare(
     config.names = cli.names;
     config.timeline = target.as_ref().map(|_| Recorder::new());
     Ok((config, cc_list, actual_req, target))
+}
+
+/// The built-in test server, kept by `main` while the run lasts.
+#[cfg(feature = "builtin-server")]
+type Builtin = TestServer;
+
+/// A build without the test server never has one.
+#[cfg(not(feature = "builtin-server"))]
+enum Builtin {}
+
+/// Starts the built-in test server into `builtin`; its site.
+#[cfg(feature = "builtin-server")]
+fn start_builtin(builtin: &mut Option<Builtin>) -> Result<Site, &'static str> {
+    let started = TestServer::start_builtin(default_plan());
+    let site = started.site();
+    *builtin = Some(started);
+    Ok(site)
+}
+
+/// Built without the test server: `--server` is required.
+#[cfg(not(feature = "builtin-server"))]
+fn start_builtin(_: &mut Option<Builtin>) -> Result<Site, &'static str> {
+    Err(flags_common::NO_BUILTIN_SERVER)
+}
+
+/// The built-in server's ideal schedule for the run, if it was used.
+#[cfg(feature = "builtin-server")]
+fn ideal_beside(
+    builtin: Option<&Builtin>,
+    cc_list: &[Code],
+    concur_req: usize,
+    timeout: Duration,
+) -> Option<timeline::Timeline> {
+    Some(builtin?.plan().ideal_timeline(cc_list, concur_req, timeout))
+}
+
+/// No built-in server, no ideal to draw beside.
+#[cfg(not(feature = "builtin-server"))]
+fn ideal_beside(
+    _: Option<&Builtin>,
+    _: &[Code],
+    _: usize,
+    _: Duration,
+) -> Option<timeline::Timeline> {
+    None
 }
 
 /// The book's `min(max_req, max_concur_req, len(cc_list))`, and never more

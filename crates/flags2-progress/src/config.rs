@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use flags_common::hash::{SplitMix64, fnv1a};
 use flags_common::{
-    Code, DownloadStatus, FetchError, SaveError, Site, Stop, StopReason, Tally, flag_filename,
-    http, redact, save_flag,
+    Code, DownloadStatus, FetchError, SaveError, Site, Stop, StopReason, flag_filename, http,
+    redact, save_flag,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use timeline::Recorder;
@@ -35,6 +35,18 @@ pub enum Flags2Error {
     /// The client, thread pool or event loop could not be started.
     #[error("could not start: {0}")]
     Setup(String),
+}
+
+impl Flags2Error {
+    /// `true` when the run was stopped (Ctrl-C, SIGTERM…) before this flag
+    /// was done: not the flag's fault, and not counted.
+    pub fn is_interrupted(&self) -> bool {
+        match self {
+            Flags2Error::Interrupted => true,
+            Flags2Error::Fetch(err) => err.is_interrupted(),
+            _ => false,
+        }
+    }
 }
 
 /// The settings of a run, and what its downloads share while it runs.
@@ -250,28 +262,12 @@ impl Config {
         })
     }
 
-    /// Counts one flag's outcome, the book's `except` clauses: an error is
-    /// counted as such and, in verbose mode, printed with its code. A flag
-    /// skipped after Ctrl-C is not counted at all.
-    pub fn count(
-        &self,
-        counter: &mut Tally,
-        cc: Code,
-        result: Result<DownloadStatus, Flags2Error>,
-    ) {
-        let status = match result {
-            Ok(status) => status,
-            Err(Flags2Error::Interrupted) => return,
-            Err(Flags2Error::Fetch(err)) if err.is_interrupted() => return,
-            Err(err) => {
-                if matches!(&err, Flags2Error::Fetch(e) if e.is_connect()) {
-                    self.shared.unreachable.fetch_add(1, Ordering::SeqCst);
-                }
-                self.say(format!("{cc} error: {err}"));
-                DownloadStatus::Error
-            }
-        };
-        counter.add(status);
+    /// Notes an error the final report may have to explain: a server that
+    /// could not be reached at all.
+    pub fn note_error(&self, err: &Flags2Error) {
+        if matches!(err, Flags2Error::Fetch(e) if e.is_connect()) {
+            self.shared.unreachable.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -415,20 +411,38 @@ mod tests {
 
     #[test]
     fn counting_skips_interrupted_flags_and_notes_unreachable_ones() {
+        use crate::sequential::count;
+        use flags_common::Tally;
         let config = config();
         let mut counter = Tally::default();
-        config.count(&mut counter, cc("BD"), Ok(DownloadStatus::Ok));
-        config.count(&mut counter, cc("BC"), Ok(DownloadStatus::NotFound));
+        count(&config, &mut counter, cc("BD"), Ok(DownloadStatus::Ok));
+        count(
+            &config,
+            &mut counter,
+            cc("BC"),
+            Ok(DownloadStatus::NotFound),
+        );
         let refused = FetchError::Connect {
             url: String::new(),
             reason: "refused".into(),
         };
-        config.count(&mut counter, cc("BR"), Err(refused.into()));
-        config.count(&mut counter, cc("CN"), Err(Flags2Error::Interrupted));
+        count(&config, &mut counter, cc("BR"), Err(refused.into()));
+        let teapot = FetchError::Status {
+            status: 418,
+            reason: "I'm a Teapot",
+            url: String::new(),
+        };
+        count(&config, &mut counter, cc("AQ"), Err(teapot.into()));
+        count(
+            &config,
+            &mut counter,
+            cc("CN"),
+            Err(Flags2Error::Interrupted),
+        );
         let stopped = FetchError::Interrupted { url: String::new() };
-        config.count(&mut counter, cc("US"), Err(stopped.into()));
-        assert_eq!((counter.ok, counter.not_found, counter.error), (1, 1, 1));
-        assert_eq!(config.unreachable(), 1);
+        count(&config, &mut counter, cc("US"), Err(stopped.into()));
+        assert_eq!((counter.ok, counter.not_found, counter.error), (1, 1, 2));
+        assert_eq!(config.unreachable(), 1, "the refused one only");
     }
 
     #[test]

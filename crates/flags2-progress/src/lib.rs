@@ -13,16 +13,16 @@
 //!
 //! ```text
 //! $ cargo run -p flags2-progress --bin flags2-threadpool -- -e -m 100
-//! Using the built-in test server at http://127.0.0.1:41721/flags: ERROR preset, seed 1: delay 50 ms + up to 150 ms jitter; 25% of flags answer 418
-//! ERROR site: http://127.0.0.1:41721/flags
+//! Using the built-in test server at http://127.0.0.1:41375/flags: ERROR preset, seed 1: delay 50 ms + up to 150 ms jitter; 25% of flags answer 418
+//! ERROR site: http://127.0.0.1:41375/flags
 //! Searching for 676 flags: from AA to ZZ
 //! 100 concurrent connections will be used.
-//! 100%|████████████████████████████████████| 676/676 [00:00:01<00:00:00, 492.1856/s]
+//! 100%|████████████████████████████████████████| 676/676 [00:00<00:00, 678.88it/s]
 //! --------------------
 //! 145 flags downloaded.
 //! 482 not found.
 //!  49 errors.
-//! Elapsed time: 1.37s
+//! Elapsed time: 1.03s
 //! ```
 //!
 //! The options are the book's (`-a`, `-e`, `-l N`, `-m CONCURRENT`,
@@ -49,5 +49,7 @@ mod config;
 pub mod sequential;
 pub mod threadpool;
 
-pub use cli::{POLITE_CONCUR_REQ, default_plan, main};
+#[cfg(feature = "builtin-server")]
+pub use cli::default_plan;
+pub use cli::{POLITE_CONCUR_REQ, main};
 pub use config::{Config, Flags2Error, RETRY_BASE, parse_country};

@@ -2,7 +2,7 @@
 //! counted, a progress bar over the codes.
 
 use bytes::Bytes;
-use flags_common::http::{self, BlockingClient as Client, Expect};
+use flags_common::http::{BlockingClient as Client, Expect};
 use flags_common::{Code, DownloadStatus, FetchError, Tally, flag_url, redact};
 
 use crate::{Config, Flags2Error, parse_country};
@@ -13,8 +13,9 @@ pub const DEFAULT_CONCUR_REQ: usize = 1;
 pub const MAX_CONCUR_REQ: usize = 1;
 
 // ANCHOR: get_flag
-/// GETs `url`, retrying transient failures as `--retries` allows. The
-/// wait before a retry ends early if the run stops.
+/// GETs `url`: the book's `httpx.get`, `raise_for_status()` and
+/// `.content`, tried again as `--retries` allows. The wait before a retry
+/// ends early if the run stops.
 fn fetch(
     config: &Config,
     client: &Client,
@@ -22,9 +23,15 @@ fn fetch(
     url: &str,
     expect: Expect,
 ) -> Result<Bytes, FetchError> {
+    let get = || {
+        let resp = client.get(url).send()?.error_for_status()?;
+        // As in chapter 1: the body within the request's deadline (a
+        // blocking read could trickle on far past the timeout).
+        resp.body_within_deadline(expect)
+    };
     let mut attempt = 0;
     loop {
-        match http::fetch_blocking(client, url, expect) {
+        match get() {
             Err(err) => match config.retry_wait(cc, attempt, &err) {
                 Some(wait) if config.stop.sleep(wait) => {}
                 Some(_) => return Err(FetchError::Interrupted { url: redact(url) }),
@@ -91,10 +98,36 @@ pub fn download_many(
         if config.interrupted() {
             break;
         }
-        config.count(&mut counter, cc, download_one(config, &client, cc));
+        count(config, &mut counter, cc, download_one(config, &client, cc));
         bar.inc(1);
     }
     bar.abandon(); // left on screen, as tqdm leaves its bar
     Ok(counter)
 }
 // ANCHOR_END: download_many
+
+// ANCHOR: count
+/// Counts one flag's outcome: the book's `except` clauses. A 404 came back
+/// from `download_one` as `NotFound`; any other error counts as an error
+/// and, with `-v`, is printed with its code; a flag stopped by Ctrl-C is
+/// not counted at all (the book's `except KeyboardInterrupt: break`). The
+/// three strategies count with this one function.
+pub fn count(
+    config: &Config,
+    counter: &mut Tally,
+    cc: Code,
+    result: Result<DownloadStatus, Flags2Error>,
+) {
+    let status = match result {
+        Ok(status) => status,
+        Err(err) if err.is_interrupted() => return,
+        Err(err) => {
+            // `AQ error: HTTP error 418 - I'm a Teapot`
+            config.say(format!("{cc} error: {err}"));
+            config.note_error(&err);
+            DownloadStatus::Error
+        }
+    };
+    counter.add(status);
+}
+// ANCHOR_END: count

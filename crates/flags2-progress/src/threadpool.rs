@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use concurrent_futures::{Executor, as_completed};
 use flags_common::{Code, Tally};
 
-use crate::sequential::download_one;
+use crate::sequential::{count, download_one};
 use crate::{Config, Flags2Error};
 
 /// The default `--max_req`: 30 threads.
@@ -38,7 +38,7 @@ pub fn download_many(
     for future in as_completed(to_do_map.keys().cloned()) {
         let cc = to_do_map[&future];
         let result = future.result().copied().map_err(Clone::clone);
-        config.count(&mut counter, cc, result);
+        count(config, &mut counter, cc, result);
         bar.inc(1);
     }
     bar.abandon(); // left on screen, as tqdm leaves its bar

@@ -46,6 +46,7 @@
 use flags_common::http::Client;
 use flags_common::{Code, DownloadStatus, Tally};
 use flags2_progress::asyncio::{get_country, get_flag};
+use flags2_progress::sequential::count;
 use flags2_progress::{Config, Flags2Error};
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
@@ -109,7 +110,8 @@ async fn limited<T>(
 // ANCHOR: supervisor
 /// Starts every download and counts each flag's own outcome as it
 /// finishes. The book counts every flag after the first error as an error
-/// (its `error` is never reset); `count` looks at this flag's result only.
+/// (its `error` is never reset); flags2's `count` looks at this flag's
+/// result only.
 pub async fn supervisor(
     config: &Config,
     cc_list: &[Code],
@@ -127,7 +129,7 @@ pub async fn supervisor(
     let bar = config.progress_bar(cc_list.len());
     let mut counter = Tally::default();
     while let Some((cc, result)) = to_do.next().await {
-        config.count(&mut counter, cc, result);
+        count(config, &mut counter, cc, result);
         bar.inc(1);
     }
     bar.abandon(); // left on screen, as tqdm leaves its bar
