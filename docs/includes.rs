@@ -6,9 +6,11 @@
 //! missing anchor as an empty listing, silently. [`check_book`] finds every
 //! include, link and image in the book and reports the ones that point
 //! nowhere; the tests run it, so `cargo test --workspace` fails on drift
-//! without mdBook installed.
+//! without mdBook installed. [`tables`] checks every Markdown table of the
+//! repository the same way.
 #![deny(missing_docs)]
 
+pub mod tables;
 pub mod timelines;
 
 use std::path::{Path, PathBuf};
