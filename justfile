@@ -25,6 +25,10 @@ bench *ARGS:
 bench-quick:
     cargo bench -p benches -- --quick
 
+# The book's own Python scripts beside the Rust ports: `just versus-python --book PATH [--quick]`.
+versus-python *ARGS:
+    cargo run --release -p benches --bin versus-python -- {{ARGS}}
+
 # Grade a submission of an exercise (`just grade --list`; options: `just grade --help`).
 grade *ARGS:
     cargo run --release -p flags-grader --bin grade -- {{ARGS}}

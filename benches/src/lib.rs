@@ -37,6 +37,8 @@ use flags_common::Code;
 use mock_server::{Plan, Preset};
 use timeline::Timeline;
 
+pub mod versus;
+
 /// The 676 codes with no delay at all: what the requests themselves cost
 /// on this machine (client, server, saving), the floor under every ideal.
 pub fn floor() -> Scenario {

@@ -35,7 +35,9 @@ pub mod testing;
 
 pub use codes::{ALL_CC, CcArgError, Code, CodeError, POP20_CC, all, expand_cc_args, pop20};
 pub use http::FetchError;
-pub use report::{DownloadStatus, Tally, final_report, initial_report};
+pub use report::{
+    DownloadStatus, Tally, chapter1_count, final_report, flags2_counts, initial_report,
+};
 pub use save::{
     DEST_DIR, SaveError, downloaded_in, flag_filename, main, prepare_dest, save_flag, show,
 };

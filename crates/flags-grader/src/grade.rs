@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use flags_common::{Code, DownloadStatus, Tally, flag_filename, flag_url};
+use flags_common::{
+    Code, DownloadStatus, Tally, chapter1_count, flag_filename, flag_url, flags2_counts,
+};
 use mock_server::{Fault, Observation, Plan, RETRY_WINDOW, peak_in_flight, requests_per_path};
 use timeline::Timeline;
 
@@ -1058,11 +1060,11 @@ impl Judge<'_> {
             };
         }
         match flags2_counts(stdout) {
-            Some(got) if got == expected => pass(show_tally(&got)),
+            Some(got) if got == expected => pass(got.summary()),
             Some(got) => fail(format!(
                 "expected {}, got {}",
-                show_tally(&expected),
-                show_tally(&got)
+                expected.summary(),
+                got.summary()
             )),
             None => fail(format!(
                 "expected a report ending \"{} flags downloaded.\", found none",
@@ -1115,75 +1117,5 @@ fn more(n: usize) -> String {
         format!(" (and {} more)", n - 1)
     } else {
         String::new()
-    }
-}
-
-fn show_tally(t: &Tally) -> String {
-    format!(
-        "{} downloaded, {} not found, {} errors",
-        t.ok, t.not_found, t.error
-    )
-}
-
-/// `20 flags downloaded in 2.04s` (1st edition) or `20 downloads in
-/// 2.04s` (2nd edition) → 20.
-fn chapter1_count(stdout: &str) -> Option<usize> {
-    stdout.lines().rev().find_map(|line| {
-        let (n, rest) = line.trim().split_once(' ')?;
-        (rest.starts_with("flags downloaded in ") || rest.starts_with("downloads in "))
-            .then(|| n.parse().ok())?
-    })
-}
-
-/// The counts of the book's flags2 final report.
-fn flags2_counts(stdout: &str) -> Option<Tally> {
-    let count = |suffixes: &[&str]| {
-        stdout.lines().rev().find_map(|line| {
-            let line = line.trim();
-            suffixes
-                .iter()
-                .find_map(|suffix| line.strip_suffix(suffix))
-                .and_then(|n| n.trim().parse::<usize>().ok())
-        })
-    };
-    let ok = count(&[" flags downloaded.", " flag downloaded."])?;
-    Some(Tally {
-        ok,
-        not_found: count(&[" not found."]).unwrap_or(0),
-        error: count(&[" errors.", " error."]).unwrap_or(0),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reports_are_read_as_the_book_prints_them() {
-        let report = "LOCAL site: x\n--------------------\n 17 flags downloaded.\n  9 not found.\n  1 error.\nElapsed time: 0.77s\n";
-        assert_eq!(
-            flags2_counts(report),
-            Some(Tally {
-                ok: 17,
-                not_found: 9,
-                error: 1
-            })
-        );
-        assert_eq!(
-            flags2_counts("  1 flag downloaded.\n"),
-            Some(Tally {
-                ok: 1,
-                not_found: 0,
-                error: 0
-            })
-        );
-        assert_eq!(flags2_counts("nothing"), None);
-        assert_eq!(
-            chapter1_count("BD BR \n20 flags downloaded in 2.04s\n"),
-            Some(20)
-        );
-        // The 2nd edition's wording.
-        assert_eq!(chapter1_count("BD BR \n20 downloads in 2.38s\n"), Some(20));
-        assert_eq!(chapter1_count("20 flags"), None);
     }
 }
