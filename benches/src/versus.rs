@@ -555,13 +555,11 @@ pub fn check_run(case: &Case, plan: &Plan, stdout: &str, dest: &Path) -> Result<
             expected.summary()
         ));
     }
-    let ok: Vec<Code> = case
-        .codes
-        .iter()
-        .copied()
+    // The flags it should have saved: those the plan answers 200.
+    let saved: Vec<Code> = (case.codes.iter().copied())
         .filter(|&cc| plan.outcome(cc, case.timeout, 0) == DownloadStatus::Ok)
         .collect();
-    match folder_problems(dest, &expected_files(plan, &ok)).first() {
+    match folder_problems(dest, &expected_files(plan, &saved)).first() {
         None => Ok(()),
         Some(problem) => Err(format!("its files: {problem}")),
     }

@@ -81,16 +81,12 @@ impl Format {
 /// explained with what was expected and what the server saw, then the
 /// run's timeline beside the ideal schedule.
 pub fn text(grade: &Grade) -> String {
-    readable(grade, None)
+    feedback(grade, None)
 }
 
 /// A student's feedback file (`--class`): the text, which names the
 /// picture of its timelines written beside it, if there is one.
 pub fn feedback(grade: &Grade, picture: Option<&str>) -> String {
-    readable(grade, picture)
-}
-
-fn readable(grade: &Grade, picture: Option<&str>) -> String {
     let student = grade
         .student
         .as_ref()

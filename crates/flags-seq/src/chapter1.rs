@@ -279,56 +279,50 @@ pub fn run(
     }
 }
 
-/// The site `--server` names, or else a built-in test server, started
-/// here and returned with it: dropping it stops the server.
+/// The built-in test server; a build without it (the `builtin-server`
+/// feature off) never has one.
 #[cfg(feature = "builtin-server")]
-fn site_or_builtin(server: Option<Site>) -> Result<(Site, Option<TestServer>), &'static str> {
-    Ok(match server {
-        Some(site) => (site, None),
-        None => {
-            let server = TestServer::start_builtin(default_plan());
-            (server.site(), Some(server))
-        }
-    })
-}
-
-/// Built without the test server: `--server` is required.
+type Builtin = TestServer;
 #[cfg(not(feature = "builtin-server"))]
-fn site_or_builtin(server: Option<Site>) -> Result<(Site, Option<NoServer>), &'static str> {
-    server
-        .map(|site| (site, None))
-        .ok_or(flags_common::NO_BUILTIN_SERVER)
-}
+enum Builtin {}
 
-/// The built-in server that a build without it never has.
-#[cfg(not(feature = "builtin-server"))]
-enum NoServer {}
+/// The site `--server` names, or else a built-in test server, started
+/// here and returned with it: dropping it stops the server. Built without
+/// it, `--server` is required.
+fn site_or_builtin(server: Option<Site>) -> Result<(Site, Option<Builtin>), &'static str> {
+    if let Some(site) = server {
+        return Ok((site, None));
+    }
+    #[cfg(feature = "builtin-server")]
+    {
+        let server = TestServer::start_builtin(default_plan());
+        Ok((server.site(), Some(server)))
+    }
+    #[cfg(not(feature = "builtin-server"))]
+    Err(flags_common::NO_BUILTIN_SERVER)
+}
 
 /// The built-in server's ideal schedule for the flags `actual` asked for,
 /// in the order it asked, at the most it kept in flight: the best that this
 /// variant's concurrency allows (a chapter-1 run does not know its own).
-#[cfg(feature = "builtin-server")]
 fn ideal_beside(
-    builtin: Option<&TestServer>,
+    builtin: Option<&Builtin>,
     actual: &timeline::Timeline,
     timeout: Duration,
 ) -> Option<timeline::Timeline> {
+    let builtin = builtin?;
     let codes: Vec<Code> = (actual.requests.iter())
         .filter_map(|request| Code::parse(request.label.split('/').next()?).ok())
         .collect();
-    Some(
-        builtin?
+    #[cfg(feature = "builtin-server")]
+    return Some(
+        builtin
             .plan()
             .ideal_timeline(&codes, actual.peak(), timeout),
-    )
-}
-
-/// No built-in server, no ideal to draw beside.
-#[cfg(not(feature = "builtin-server"))]
-fn ideal_beside(
-    _: Option<&NoServer>,
-    _: &timeline::Timeline,
-    _: Duration,
-) -> Option<timeline::Timeline> {
-    None
+    );
+    #[cfg(not(feature = "builtin-server"))]
+    {
+        let _ = (codes, timeout);
+        match *builtin {}
+    }
 }

@@ -273,49 +273,45 @@ fn prepare(
     Ok((config, cc_list, actual_req, target))
 }
 
-/// The built-in test server, kept by `main` while the run lasts.
+/// The built-in test server, kept by `main` while the run lasts; a build
+/// without it (the `builtin-server` feature off) never has one.
 #[cfg(feature = "builtin-server")]
 type Builtin = TestServer;
-
-/// A build without the test server never has one.
 #[cfg(not(feature = "builtin-server"))]
 enum Builtin {}
 
-/// Starts the built-in test server into `builtin`; its site.
-#[cfg(feature = "builtin-server")]
+/// Starts the built-in test server into `builtin`; its site. Built without
+/// it, `--server` is required.
 fn start_builtin(builtin: &mut Option<Builtin>) -> Result<Site, &'static str> {
-    let started = TestServer::start_builtin(default_plan());
-    let site = started.site();
-    *builtin = Some(started);
-    Ok(site)
-}
-
-/// Built without the test server: `--server` is required.
-#[cfg(not(feature = "builtin-server"))]
-fn start_builtin(_: &mut Option<Builtin>) -> Result<Site, &'static str> {
-    Err(flags_common::NO_BUILTIN_SERVER)
+    #[cfg(feature = "builtin-server")]
+    {
+        let started = TestServer::start_builtin(default_plan());
+        let site = started.site();
+        *builtin = Some(started);
+        Ok(site)
+    }
+    #[cfg(not(feature = "builtin-server"))]
+    {
+        let _ = builtin;
+        Err(flags_common::NO_BUILTIN_SERVER)
+    }
 }
 
 /// The built-in server's ideal schedule for the run, if it was used.
-#[cfg(feature = "builtin-server")]
 fn ideal_beside(
     builtin: Option<&Builtin>,
     cc_list: &[Code],
     concur_req: usize,
     timeout: Duration,
 ) -> Option<timeline::Timeline> {
-    Some(builtin?.plan().ideal_timeline(cc_list, concur_req, timeout))
-}
-
-/// No built-in server, no ideal to draw beside.
-#[cfg(not(feature = "builtin-server"))]
-fn ideal_beside(
-    _: Option<&Builtin>,
-    _: &[Code],
-    _: usize,
-    _: Duration,
-) -> Option<timeline::Timeline> {
-    None
+    let builtin = builtin?;
+    #[cfg(feature = "builtin-server")]
+    return Some(builtin.plan().ideal_timeline(cc_list, concur_req, timeout));
+    #[cfg(not(feature = "builtin-server"))]
+    {
+        let _ = (cc_list, concur_req, timeout);
+        match *builtin {}
+    }
 }
 
 /// The book's `min(max_req, max_concur_req, len(cc_list))`, and never more
