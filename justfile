@@ -17,7 +17,7 @@ check:
 serve *ARGS:
     cargo run --release -p mock-server -- {{ARGS}}
 
-# Run the benchmarks and print the timing table (about 5 minutes).
+# Run the benchmarks and print the timing table (about 4 minutes).
 bench *ARGS:
     cargo bench -p benches -- {{ARGS}}
 

@@ -108,6 +108,7 @@ use std::collections::VecDeque;
 use std::error::Error;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
@@ -120,7 +121,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 #[doc = include_str!("send_static.md")]
 #[derive(Debug)]
 pub struct Executor {
-    pool: rayon::ThreadPool,
+    pool: ThreadPool,
     max_workers: usize,
     in_flight: Arc<InFlight>,
 }
@@ -162,16 +163,95 @@ impl Error for ExecutorError {
     }
 }
 
+/// A rayon pool of `threads` workers, named by `name`, whose threads start
+/// as the work does, as a Python `ThreadPoolExecutor`'s do: the first one
+/// at once, the others one after another on a helper thread while the
+/// first already runs the first call. Dropped, it starts no more.
+///
+/// `ThreadPoolBuilder::build` alone starts every thread before it returns:
+/// 676 threads take 40 to 70 ms on a 2-core VM, and no call would start
+/// until the last thread had.
+pub fn thread_pool(
+    threads: usize,
+    name: impl FnMut(usize) -> String + 'static,
+) -> Result<ThreadPool, rayon::ThreadPoolBuildError> {
+    let closed = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&closed);
+    let mut first = true;
+    let mut starter: Option<mpsc::Sender<rayon::ThreadBuilder>> = None;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(name)
+        .spawn_handler(move |thread| {
+            if std::mem::take(&mut first) {
+                return start_worker(thread);
+            }
+            if starter.is_none() {
+                let (tx, rx) = mpsc::channel();
+                let stop = Arc::clone(&stop);
+                std::thread::Builder::new()
+                    .name("pool-starter".to_owned())
+                    .spawn(move || {
+                        // A thread that cannot start leaves the pool
+                        // smaller; the others still take every call.
+                        for thread in rx {
+                            if stop.load(Ordering::Relaxed) || start_worker(thread).is_err() {
+                                break;
+                            }
+                        }
+                    })?;
+                starter = Some(tx);
+            }
+            let tx = starter.as_ref().expect("the starter is set above");
+            tx.send(thread)
+                .map_err(|_| std::io::Error::other("the thread starter stopped"))
+        })
+        .build()?;
+    Ok(ThreadPool { pool, closed })
+}
+
+/// A rayon pool from [`thread_pool`]: a `rayon::ThreadPool` (through
+/// `Deref`) whose threads not yet started stay unstarted once it is
+/// dropped.
+#[derive(Debug)]
+pub struct ThreadPool {
+    pool: rayon::ThreadPool,
+    closed: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for ThreadPool {
+    type Target = rayon::ThreadPool;
+
+    fn deref(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Starts one of a pool's threads, with the name and stack size rayon gives.
+fn start_worker(thread: rayon::ThreadBuilder) -> std::io::Result<()> {
+    let mut builder = std::thread::Builder::new();
+    if let Some(name) = thread.name() {
+        builder = builder.name(name.to_owned());
+    }
+    if let Some(size) = thread.stack_size() {
+        builder = builder.stack_size(size);
+    }
+    builder.spawn(move || thread.run()).map(drop)
+}
+
 impl Executor {
     /// Starts a pool of `max_workers` threads; 0 is an [`ExecutorError`].
     pub fn new(max_workers: usize) -> Result<Executor, ExecutorError> {
         if max_workers == 0 {
             return Err(ExecutorError::NoWorkers);
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(max_workers)
-            .thread_name(|i| format!("executor-worker-{i}"))
-            .build()
+        let pool = thread_pool(max_workers, |i| format!("executor-worker-{i}"))
             .map_err(ExecutorError::ThreadPool)?;
         let in_flight = Arc::default();
         Ok(Executor {
@@ -616,7 +696,44 @@ fn short_type_name<X: ?Sized>() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::short_type_name;
+    use super::{short_type_name, thread_pool};
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::Duration;
+
+    #[test]
+    fn a_pool_starts_every_thread_it_was_asked_for() {
+        // Eight calls that each wait for all eight to be running at once:
+        // only eight threads can run them. A pool that left threads
+        // unstarted would hold the calls until the hang guard.
+        let pool = thread_pool(8, |i| format!("test-{i}")).unwrap();
+        let running = Arc::new((Mutex::new(0), Condvar::new()));
+        let all_met: Vec<bool> = pool.install(|| {
+            use rayon::prelude::*;
+            (0..8)
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|_| {
+                    let (count, changed) = &*running;
+                    let mut n = count.lock().unwrap();
+                    *n += 1;
+                    changed.notify_all();
+                    let (n, timeout) = changed
+                        .wait_timeout_while(n, Duration::from_secs(60), |n| *n < 8)
+                        .unwrap();
+                    drop(n);
+                    !timeout.timed_out()
+                })
+                .collect()
+        });
+        assert_eq!(all_met, vec![true; 8]);
+        assert_eq!(pool.current_num_threads(), 8);
+        // The threads carry the names given.
+        let name = pool.install(|| std::thread::current().name().map(str::to_owned));
+        assert!(
+            name.as_deref().is_some_and(|n| n.starts_with("test-")),
+            "{name:?}"
+        );
+    }
 
     #[test]
     fn short_type_name_drops_paths_and_keeps_generics() {

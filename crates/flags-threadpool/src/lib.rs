@@ -54,9 +54,8 @@ pub fn download_many(config: &Config, cc_list: &[Code]) -> Result<Vec<Code>, Dow
     let workers = MAX_WORKERS.min(cc_list.len()).max(1);
     // A pool of our own: rayon's global pool has one thread per core, made
     // for computing, and a thread blocked on the network computes nothing.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
-        .build()
+    // Its threads start as the work does, as Python's executor's do.
+    let pool = concurrent_futures::thread_pool(workers, |i| format!("worker-{i}"))
         .map_err(|e| DownloadError::Workers(e.to_string()))?;
     let mut sorted = cc_list.to_vec();
     sorted.sort();
