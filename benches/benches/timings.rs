@@ -29,6 +29,7 @@
 //! the timelines of the run before, so those left are the table's.
 //! `cargo test --benches` draws them too, into a temporary folder.
 
+use std::io::Write as _;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -388,7 +389,8 @@ fn main() -> ExitCode {
     let (benchmarking, quick, filters) = match parse_args(&args) {
         Ok(parsed) => parsed,
         Err(err) if err.is_empty() => {
-            println!("{USAGE}");
+            // A closed pipe (`| head`) is not an error of ours.
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(err) => {
@@ -623,7 +625,7 @@ fn report(out: &Path, bench: &Bench, primes: &[(&'static str, usize, Estimate)])
         let pattern = out.join("timeline-*.svg");
         eprintln!("Wrote {} timelines: {}", bench.drawn, pattern.display());
     }
-    println!("\n{table}");
+    let _ = writeln!(std::io::stdout(), "\n{table}");
     if failed {
         ExitCode::FAILURE
     } else {
