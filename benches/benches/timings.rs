@@ -594,10 +594,9 @@ fn report(out: &Path, bench: &Bench, primes: &[(&'static str, usize, Estimate)])
         );
         for &(strategy, workers, e) in primes {
             table.push_str(&format!(
-                "| {strategy} | {workers} | {} | {} – {} | {} |\n",
+                "| {strategy} | {workers} | {} | {} | {} |\n",
                 benches::format_secs(e.median),
-                benches::format_secs(e.lower),
-                benches::format_secs(e.upper),
+                benches::format_interval(e.lower, e.upper),
                 sequential.map_or("".to_owned(), |s| format!("{:.2}×", s / e.median)),
             ));
         }

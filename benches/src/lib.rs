@@ -201,6 +201,15 @@ pub fn format_secs(secs: f64) -> String {
     }
 }
 
+/// `1.017 – 1.020 s`, or `98.1 ms – 1.002 s` where the units differ.
+pub fn format_interval(lower: f64, upper: f64) -> String {
+    let (lower, upper) = (format_secs(lower), format_secs(upper));
+    match (lower.split_once(' '), upper.split_once(' ')) {
+        (Some((l, unit)), Some((_, same))) if unit == same => format!("{l} – {upper}"),
+        _ => format!("{lower} – {upper}"),
+    }
+}
+
 /// The machine the table was measured on: cores, CPU, OS.
 pub fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -253,12 +262,11 @@ pub fn render_table(rows: &[Row], machine: &str, notes: &[String]) -> String {
         );
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} – {} | {} | {} | {} | {:.2} | {vs_bound} | {speed_up} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {:.2} | {vs_bound} | {speed_up} |",
             row.variant,
             row.concurrency,
             format_secs(e.median),
-            format_secs(e.lower),
-            format_secs(e.upper),
+            format_interval(e.lower, e.upper),
             format_secs(row.ideal.as_secs_f64()),
             format_secs(row.floor),
             format_secs(row.bound()),
@@ -324,6 +332,13 @@ pub fn rows_from_table(markdown: &str) -> Result<Vec<Row>, String> {
         let (lower, upper) = ci
             .split_once(" – ")
             .ok_or(format!("not an interval: {ci:?}"))?;
+        // `1.017 – 1.020 s`: the lower end takes the upper end's unit.
+        let unit = upper.split_once(' ').map_or("", |(_, unit)| unit);
+        let lower = if lower.contains(' ') {
+            lower.to_owned()
+        } else {
+            format!("{lower} {unit}")
+        };
         let median = secs(median)?;
         let measured = !speed_up.ends_with('†');
         let times = speed_up.trim_end_matches('†').trim_end_matches('×');
@@ -338,7 +353,7 @@ pub fn rows_from_table(markdown: &str) -> Result<Vec<Row>, String> {
             ideal: Duration::from_secs_f64(secs(ideal)?),
             estimate: Estimate {
                 median,
-                lower: secs(lower)?,
+                lower: secs(&lower)?,
                 upper: secs(upper)?,
             },
             floor: secs(floor)?,
@@ -669,11 +684,11 @@ mod tests {
         let table = render_table(&rows, "2 cores", &goal_notes(&rows));
         // The ideal (100 ms) is over the floor (80 ms): the bound.
         assert!(
-            table.contains("| flags2-asyncio | 5 | 105.0 ms | 104.0 ms – 106.0 ms | 100.0 ms | 80.0 ms | 100.0 ms | 0.95 | 0.95 | 64.4×† |"),
+            table.contains("| flags2-asyncio | 5 | 105.0 ms | 104.0 – 106.0 ms | 100.0 ms | 80.0 ms | 100.0 ms | 0.95 | 0.95 | 64.4×† |"),
             "{table}"
         );
         assert!(
-            table.contains("| flags2-asyncio | 256 | 200.0 ms | 198.0 ms – 202.0 ms | 100.0 ms | 80.0 ms | 100.0 ms | 0.50 | 0.50 ✗ |"),
+            table.contains("| flags2-asyncio | 256 | 200.0 ms | 198.0 – 202.0 ms | 100.0 ms | 80.0 ms | 100.0 ms | 0.50 | 0.50 ✗ |"),
             "{table}"
         );
         // No goal at 676.
@@ -769,6 +784,9 @@ mod tests {
             ("pop20", "flags2-asyncio")
         );
         assert_eq!(read[1].floor, 0.08);
+        assert_eq!(read[1].estimate.lower, 0.198);
+        assert_eq!(format_interval(0.0981, 1.002), "98.1 ms – 1.002 s");
+        assert_eq!(format_interval(1.017, 1.02), "1.017 – 1.020 s");
         assert_eq!((read[1].scenario, read[1].concurrency), ("sweep", 256));
         assert_eq!(read[0].estimate.median, 0.105);
         assert_eq!(read[1].ideal, Duration::from_millis(100));
