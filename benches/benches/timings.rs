@@ -90,8 +90,10 @@ fn all(codes: &[Code]) -> &[Code] {
     codes
 }
 
-/// A chapter-1 run's outcome: these scenarios have no faults for them.
-fn chapter1<T>(result: Result<T, flags_seq::DownloadError>) -> Result<(), String> {
+/// A run's outcome: its error, said, if it failed. These scenarios have no
+/// fault a chapter-1 script stops at, and flags2 counts the ones served;
+/// only a client that could not start, or a crash, fails a run.
+fn outcome<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<(), String> {
     result.map(drop).map_err(|err| err.to_string())
 }
 
@@ -99,14 +101,14 @@ const FLAGS_SEQ: Variant = Variant {
     name: "flags-seq",
     concurrency: |_| 1,
     codes: all,
-    run: |env, codes, _| chapter1(flags_seq::download_many(&env.chapter1(), codes)),
+    run: |env, codes, _| outcome(flags_seq::download_many(&env.chapter1(), codes)),
 };
 
 const FLAGS_THREADPOOL: Variant = Variant {
     name: "flags-threadpool",
     concurrency: |n| flags_threadpool::MAX_WORKERS.min(n),
     codes: all,
-    run: |env, codes, _| chapter1(flags_threadpool::download_many(&env.chapter1(), codes)),
+    run: |env, codes, _| outcome(flags_threadpool::download_many(&env.chapter1(), codes)),
 };
 
 const FLAGS_THREADPOOL_FUTURES: Variant = Variant {
@@ -114,7 +116,7 @@ const FLAGS_THREADPOOL_FUTURES: Variant = Variant {
     concurrency: |n| flags_threadpool::futures::MAX_WORKERS.min(n),
     codes: |codes| &codes[..codes.len().min(flags_threadpool::futures::MAX_FLAGS)],
     run: |env, codes, _| {
-        chapter1(flags_threadpool::futures::download_many(
+        outcome(flags_threadpool::futures::download_many(
             &env.chapter1(),
             codes,
         ))
@@ -125,14 +127,8 @@ const FLAGS_ASYNCIO: Variant = Variant {
     name: "flags-asyncio",
     concurrency: |n| n,
     codes: all,
-    run: |env, codes, _| chapter1(flags_asyncio::download_many(&env.chapter1(), codes)),
+    run: |env, codes, _| outcome(flags_asyncio::download_many(&env.chapter1(), codes)),
 };
-
-/// A flags2 run's outcome: it counts the errors the plan serves; only a
-/// client that does not start is one.
-fn flags2(result: Result<Tally, Flags2Error>) -> Result<(), String> {
-    result.map(drop).map_err(|err| err.to_string())
-}
 
 /// Runs a flags2 strategy's `download_many` once, quietly.
 fn run_flags2(
@@ -141,7 +137,7 @@ fn run_flags2(
     codes: &[Code],
     concur_req: usize,
 ) -> Result<(), String> {
-    flags2(download_many(&env.flags2(), codes, concur_req))
+    outcome(download_many(&env.flags2(), codes, concur_req))
 }
 
 const FLAGS2_SEQUENTIAL: Variant = Variant {
@@ -347,57 +343,35 @@ fn save_in() -> PathBuf {
     }
 }
 
-const USAGE: &str = "\
-Usage: cargo bench [-- [--quick] [FILTER...]]
-
-Times every variant in every scenario against the seeded server, and its
-floor against the same server with no delay, then prints the timing table
-(and writes target/timings/timings.md, timings.svg and the timelines).
-
-  --quick    one run of a long cell, up to 10 of a short one (under a minute)
-  FILTER     only the cells whose scenario/variant/concurrency contains it,
-             such as pop20, sweep/flags2-asyncio or primes
-  -h, --help this text";
-
-/// The command line: the sampling, the filters, and whether this is
-/// `cargo bench` (`--bench`) or `cargo test --benches`.
-fn parse_args(args: &[String]) -> Result<(bool, bool, Vec<String>), String> {
-    let (mut benchmarking, mut quick, mut filters) = (false, false, Vec::new());
-    for arg in args {
-        match arg.as_str() {
-            "--bench" => benchmarking = true,
-            "--quick" => quick = true,
-            "-h" | "--help" => return Err(String::new()),
-            flag if flag.starts_with('-') => {
-                return Err(format!(
-                    "unknown option {flag:?}: this benchmark takes --quick and filters"
-                ));
-            }
-            filter => filters.push(filter.to_owned()),
-        }
-    }
-    Ok((benchmarking, quick, filters))
+/// Times every variant in every scenario against the seeded server, and
+/// its floor against the same server with no delay, then prints the timing
+/// table (and writes target/timings/timings.md, timings.svg and the
+/// timelines).
+#[derive(clap::Parser)]
+#[command(bin_name = "cargo bench --")]
+struct Args {
+    /// One run of a long cell, up to 10 of a short one (under a minute)
+    #[arg(long)]
+    quick: bool,
+    /// Only the cells whose scenario/variant/concurrency contains one of
+    /// these, such as pop20, sweep/flags2-asyncio or primes
+    filters: Vec<String>,
+    /// Passed by `cargo bench`, not by `cargo test --benches`
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     // The primes processes strategy re-runs this binary as its workers.
-    if args.first().map(String::as_str) == Some("--worker") {
+    if std::env::args().nth(1).as_deref() == Some("--worker") {
         let result = primes::worker(std::io::stdin().lock(), std::io::stdout().lock());
         return ExitCode::from(u8::from(result.is_err()));
     }
-    let (benchmarking, quick, filters) = match parse_args(&args) {
-        Ok(parsed) => parsed,
-        Err(err) if err.is_empty() => {
-            // A closed pipe (`| head`) is not an error of ours.
-            let _ = writeln!(std::io::stdout(), "{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            eprintln!("error: {err}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let Args {
+        quick,
+        filters,
+        bench: benchmarking,
+    } = clap::Parser::parse();
     // `cargo test --benches` runs each cell once: nothing to tabulate, and
     // its timelines go to a temporary folder.
     let out = target_dir().join("timings");
@@ -624,6 +598,7 @@ fn report(out: &Path, bench: &Bench, primes: &[(&'static str, usize, Estimate)])
         let pattern = out.join("timeline-*.svg");
         eprintln!("Wrote {} timelines: {}", bench.drawn, pattern.display());
     }
+    // A closed pipe (`| head`) is not an error of ours.
     let _ = writeln!(std::io::stdout(), "\n{table}");
     if failed {
         ExitCode::FAILURE

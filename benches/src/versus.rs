@@ -585,13 +585,11 @@ pub struct Row {
 
 /// The median of the runs' times (0 for none).
 pub fn median(runs: &[Run]) -> f64 {
-    let mut secs: Vec<f64> = runs.iter().map(|r| r.secs).collect();
-    secs.sort_by(f64::total_cmp);
-    match secs.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => secs[n / 2],
-        n => (secs[n / 2 - 1] + secs[n / 2]) / 2.0,
+    let secs: Vec<f64> = runs.iter().map(|r| r.secs).collect();
+    if secs.is_empty() {
+        return 0.0;
     }
+    crate::Estimate::from_runs(&secs).median
 }
 
 /// The first thing a side got wrong, if any.

@@ -78,32 +78,33 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), String> {
     let book = Book::find(&args.book)?;
-    // The Python's pool size is needed to name the cases; probe it first
-    // with no modules, then check the modules the chosen scripts import.
-    let probe = versus::check_python(&args.python, &Default::default())?;
+    // A case's name and script do not depend on the Python's pool size:
+    // choose the cases, check the Python for their scripts, then size them.
+    let chosen = |c: &Case| {
+        args.only
+            .as_ref()
+            .is_none_or(|only| c.name.contains(only.as_str()))
+    };
+    let scripts: Vec<&str> = versus::cases(1)
+        .iter()
+        .filter(|c| chosen(c))
+        .map(|c| c.python.module())
+        .collect();
+    if scripts.is_empty() {
+        return Err(format!(
+            "--only {:?} matches no case; the cases are: {}",
+            args.only.clone().unwrap_or_default(),
+            names(&versus::cases(1))
+        ));
+    }
+    let modules = versus::needed_modules(&book, &scripts)?;
+    let python = versus::check_python(&args.python, &modules)?;
     let pool = if book.first_edition {
         20
     } else {
-        probe.default_workers
+        python.default_workers
     };
-    let cases: Vec<Case> = versus::cases(pool)
-        .into_iter()
-        .filter(|c| {
-            args.only
-                .as_ref()
-                .is_none_or(|only| c.name.contains(only.as_str()))
-        })
-        .collect();
-    if cases.is_empty() {
-        return Err(format!(
-            "--only {:?} matches no case; the cases are: {}",
-            args.only.unwrap_or_default(),
-            names(&versus::cases(pool))
-        ));
-    }
-    let scripts: Vec<&str> = cases.iter().map(|c| c.python.module()).collect();
-    let modules = versus::needed_modules(&book, &scripts)?;
-    let python = versus::check_python(&args.python, &modules)?;
+    let cases: Vec<Case> = versus::cases(pool).into_iter().filter(chosen).collect();
     let startup = startup_cost(&python)?;
 
     // The servers, on the ports the scripts call, for the whole session.
@@ -244,13 +245,9 @@ fn startup_cost(python: &versus::Python) -> Result<(f64, Option<f64>), String> {
                     python.program.display()
                 ));
             }
-            let secs = start.elapsed().as_secs_f64();
-            runs.push(versus::Run {
-                secs,
-                check: Ok(()),
-            });
+            runs.push(start.elapsed().as_secs_f64());
         }
-        Ok(versus::median(&runs))
+        Ok(benches::Estimate::from_runs(&runs).median)
     };
     let imports = match python.third_party.join(", ") {
         none if none.is_empty() => None,

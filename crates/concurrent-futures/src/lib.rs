@@ -175,38 +175,32 @@ pub fn thread_pool(
     threads: usize,
     name: impl FnMut(usize) -> String + 'static,
 ) -> Result<ThreadPool, rayon::ThreadPoolBuildError> {
-    let closed = Arc::new(AtomicBool::new(false));
-    let stop = Arc::clone(&closed);
-    let mut first = true;
-    let mut starter: Option<mpsc::Sender<rayon::ThreadBuilder>> = None;
+    // The first thread starts at once; the others wait in a channel for
+    // the starter thread, which runs once `build` has returned.
+    let (later, waiting) = mpsc::channel::<rayon::ThreadBuilder>();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(name)
-        .spawn_handler(move |thread| {
-            if std::mem::take(&mut first) {
-                return start_worker(thread);
-            }
-            if starter.is_none() {
-                let (tx, rx) = mpsc::channel();
-                let stop = Arc::clone(&stop);
-                std::thread::Builder::new()
-                    .name("pool-starter".to_owned())
-                    .spawn(move || {
-                        // A thread that cannot start leaves the pool
-                        // smaller; the others still take every call.
-                        for thread in rx {
-                            if stop.load(Ordering::Relaxed) || start_worker(thread).is_err() {
-                                break;
-                            }
-                        }
-                    })?;
-                starter = Some(tx);
-            }
-            let tx = starter.as_ref().expect("the starter is set above");
-            tx.send(thread)
-                .map_err(|_| std::io::Error::other("the thread starter stopped"))
+        .spawn_handler(move |thread| match thread.index() {
+            0 => start_worker(thread),
+            _ => later
+                .send(thread)
+                .map_err(|_| std::io::Error::other("the thread starter is gone")),
         })
         .build()?;
+    let closed = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&closed);
+    // A thread that cannot start, or a starter that cannot, leaves the pool
+    // smaller: the threads it has still take every call.
+    let _ = std::thread::Builder::new()
+        .name("pool-starter".to_owned())
+        .spawn(move || {
+            for thread in waiting {
+                if stop.load(Ordering::Relaxed) || start_worker(thread).is_err() {
+                    break;
+                }
+            }
+        });
     Ok(ThreadPool { pool, closed })
 }
 

@@ -430,10 +430,15 @@ impl Response {
     /// Reads the whole body before the request's deadline, unless the run
     /// stops first: reqwest's `bytes()`, with the checks a flag needs (plain
     /// bytes, a size cap, a GIF's signature for [`Expect::Gif`]).
-    pub async fn body_within_deadline(mut self, expect: Expect) -> Result<Bytes, FetchError> {
-        let note = self.note.take();
-        let (deadline, stop, url) = (self.deadline, self.stop.clone(), self.url.clone());
-        let body = within(deadline, &stop, &url, read_body(self, expect)).await;
+    pub async fn body_within_deadline(self, expect: Expect) -> Result<Bytes, FetchError> {
+        let Response {
+            inner,
+            url,
+            deadline,
+            stop,
+            note,
+        } = self;
+        let body = within(deadline, &stop, &url, read_body(inner, &url, expect)).await;
         match body {
             Ok(body) => {
                 if let Some(mut note) = note {
@@ -467,13 +472,11 @@ async fn within<T>(
 // ANCHOR_END: within
 
 /// The body, checked: encoding, size, a GIF's signature.
-async fn read_body(response: Response, expect: Expect) -> Result<Bytes, FetchError> {
-    let Response {
-        inner: mut resp,
-        url,
-        ..
-    } = response;
-    let url = url.as_str();
+async fn read_body(
+    mut resp: reqwest::Response,
+    url: &str,
+    expect: Expect,
+) -> Result<Bytes, FetchError> {
     let status = resp.status();
     check_encoding(resp.headers(), url)?;
     let too_large = || FetchError::TooLarge {
